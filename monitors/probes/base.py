@@ -1,0 +1,141 @@
+"""The probe seam: one result type, one context, and the fields every check shares."""
+
+from __future__ import annotations
+
+import re
+import ssl
+import time
+from dataclasses import dataclass, field
+from typing import Annotated
+
+import httpx
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from monitors.schema import DETAIL_MAX, Status
+from monitors.timeutil import parse_duration
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+"""Seconds; accepts "30s", "5m", "1h" or a number of seconds in config."""
+
+DEFAULT_USER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0 Safari/537.36 PlatformPulse/0.1 (+self-hosted outage monitor)"
+)
+MAX_BODY_BYTES = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class OfficialInfo:
+    """What a vendor's status page says right now (kept for the dashboard and alerts)."""
+
+    indicator: str = "none"  # none | minor | major | critical | maintenance | unknown
+    description: str | None = None  # the page's own summary line
+    title: str | None = None  # worst open incident or active maintenance
+    impact: str | None = None  # none | minor | major | critical | maintenance
+    incident_status: str | None = None  # investigating | identified | monitoring | in_progress ...
+    components: tuple[str, ...] = ()  # affected watched components, "Name: status"
+    update: str | None = None  # latest update text, shortened
+    url: str | None = None  # link to the incident (or the page)
+    started_at: str | None = None  # ISO 8601 UTC, when the vendor opened it
+    updated_at: str | None = None  # ISO 8601 UTC, latest update
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeResult:
+    """What one check saw. Returned, never raised."""
+
+    status: Status
+    latency_ms: float | None = None
+    http_status: int | None = None
+    error: str | None = None  # error class from DESIGN.md: "dns", "tls", "timeout", ...
+    detail: str | None = None  # short human text, no secrets, <= 200 chars
+    phases_ms: dict[str, float] | None = None  # timing phases where measurable
+    official: OfficialInfo | None = None  # statuspage checks only
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeContext:
+    """Shared resources for every probe in a round."""
+
+    client: httpx.AsyncClient  # shared; limits, user agent, redirect cap set once
+    timeout_s: float  # hard bound for the whole check
+    ssl_context: ssl.SSLContext = field(default_factory=ssl.create_default_context)
+    max_body_bytes: int = MAX_BODY_BYTES
+    user_agent: str = DEFAULT_USER_AGENT
+
+
+class CheckBase(BaseModel):
+    """Fields every check kind shares."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$",
+        description="Check id within the platform; names the surface (web, api, media, "
+        "messaging, dns, tls, status).",
+    )
+    degraded_after: Duration | None = Field(
+        None, description="Slower than this counts as degraded (default: none)."
+    )
+    note: str = Field("", description="Where the endpoint and its expectation came from.")
+
+
+def make_ssl_context(ca_bundle: str | None = None) -> ssl.SSLContext:
+    """Build the verifying TLS context probes use (system CAs, or a given CA bundle)."""
+    context = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else ssl.create_default_context()
+    return context
+
+
+def make_client(
+    ssl_context: ssl.SSLContext | None = None,
+    user_agent: str = DEFAULT_USER_AGENT,
+    max_redirects: int = 5,
+    concurrency: int = 32,
+) -> httpx.AsyncClient:
+    """Create the one AsyncClient a round shares (TLS verified, no env proxies, capped)."""
+    return httpx.AsyncClient(
+        verify=ssl_context or make_ssl_context(),
+        headers={"User-Agent": user_agent, "Accept": "*/*"},
+        max_redirects=max_redirects,
+        follow_redirects=False,
+        trust_env=False,  # a monitor must not silently route through a proxy from the env
+        limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+        timeout=httpx.Timeout(30.0),
+    )
+
+
+def elapsed_ms(start: float) -> float:
+    """Milliseconds since a time.perf_counter() reading."""
+    return round((time.perf_counter() - start) * 1000.0, 3)
+
+
+_CREDENTIALS = re.compile(r"(?i)([a-z][a-z0-9+.-]*://)[^/\s:@]+(:[^/\s@]*)?@")
+
+
+def short(value: object, limit: int = DETAIL_MAX) -> str:
+    """A one-line, credential-free text of at most `limit` characters for `detail`."""
+    text = str(value) if not isinstance(value, BaseException) else (
+        f"{type(value).__name__}: {value}" if str(value) else type(value).__name__
+    )
+    text = _CREDENTIALS.sub(r"\1***@", " ".join(text.split()))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _check_http_url(value: str) -> str:
+    parsed = httpx.URL(value) if isinstance(value, str) else None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ValueError(f"{value!r} is not an http(s) URL with a host")
+    return value
+
+
+def _check_host(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9._:-]{1,253}", value or "") or value.startswith((".", "-")):
+        raise ValueError(f"{value!r} is not a host name or IP address")
+    return value
+
+
+HttpURL = Annotated[str, BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v),
+                    BeforeValidator(_check_http_url)]
+"""An http:// or https:// URL with a host."""
+Host = Annotated[str, BeforeValidator(_check_host)]
+"""A host name or IP literal."""

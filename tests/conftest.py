@@ -1,0 +1,56 @@
+"""Shared test set-up: the loopback-only network guard and a loopback default config."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+SHARED = ROOT.parent / "shared"
+FIXTURES = SHARED / "fixtures"
+LOOPBACK_CONFIG = TESTS / "data" / "loopback.toml"
+
+sys.path.insert(0, str(TESTS / "netguard"))
+import netguard  # noqa: E402
+
+_GUARD_LOG = Path(os.environ.get("PULSE_NETGUARD_LOG") or (TESTS / ".netguard.log"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Install the guard here and in every child Python process; default to loopback config."""
+    _GUARD_LOG.write_text("")
+    os.environ["PULSE_NETGUARD"] = "1"
+    os.environ["PULSE_NETGUARD_LOG"] = str(_GUARD_LOG)
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(TESTS / "netguard"), str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+    os.environ["MONITORS_CONFIG"] = str(LOOPBACK_CONFIG)
+    os.environ.pop("MONITORS_DATA", None)
+    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        os.environ.pop(proxy, None)
+    os.environ["NO_PROXY"] = "*"
+    netguard.install()
+
+
+@pytest.fixture(autouse=True)
+def _no_traffic_beyond_loopback():
+    """Fail the test loudly if anything (here or in a child process) tried to leave loopback."""
+    before = _GUARD_LOG.stat().st_size if _GUARD_LOG.exists() else 0
+    yield
+    with _GUARD_LOG.open(encoding="utf-8") as handle:
+        handle.seek(before)
+        violations = handle.read()
+    if violations:
+        pytest.fail("traffic beyond loopback was attempted:\n" + violations[:4000], pytrace=False)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """An empty history folder."""
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
