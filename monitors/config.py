@@ -34,6 +34,9 @@ DEFAULT_CONTROLS = ["https://1.1.1.1/", "https://dns.google/"]
 class ConfigError(ValueError):
     """Bad configuration; the message is one line naming the file and the field."""
 
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(str(message).split()))  # one line, whatever a value held
+
 
 def _valid_control(value: str) -> str:
     if not re.match(r"^(https?://[^/\s]+|tcp://[^/\s]+:\d+)(/\S*)?$", value):
@@ -65,8 +68,9 @@ class Monitor(_Model):
     confirm: int = Field(2, ge=1, le=100, description="Failed rounds before an outage opens.")
     recover: int = Field(2, ge=1, le=100, description="Good rounds before an outage closes.")
     vantage: str = Field(
-        default_factory=lambda: re.sub(r"[^a-z0-9_-]", "-", socket.gethostname().lower())[:40]
-        or "local",
+        default_factory=lambda: (
+            re.sub(r"[^a-z0-9_-]", "-", socket.gethostname().lower())[:40] or "local"
+        ),
         pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$",
         description="Name of this sampler's location (default: host name).",
     )
@@ -87,7 +91,9 @@ class Monitor(_Model):
     compact_every: Duration = Field(3600.0, gt=0, description="Compaction and roll-ups period.")
     concurrency: int = Field(32, ge=1, le=1024, description="Checks in flight at once.")
     quorum: float = Field(
-        0.5, ge=0, lt=1,
+        0.5,
+        ge=0,
+        lt=1,
         description="A platform is down where more than this share of online vantages agree.",
     )
     user_agent: str = Field(DEFAULT_USER_AGENT, description="User-Agent sent by HTTP checks.")
@@ -165,9 +171,9 @@ class Platform(_Model):
     @model_validator(mode="after")
     def _unique_checks(self) -> Platform:
         seen: set[str] = set()
-        for check in self.checks:
+        for index, check in enumerate(self.checks):
             if check.id in seen:
-                raise ValueError(f"duplicate check id {check.id!r}")
+                raise ValueError(f"checks[{index}].id: duplicate check id {check.id!r}")
             seen.add(check.id)
         return self
 
@@ -195,10 +201,12 @@ class Alert(_Model):
 class Config(_Model):
     """The whole configuration file."""
 
-    monitor: Monitor = Field(default_factory=Monitor)
-    business: Business = Field(default_factory=Business)
-    platforms: list[Platform] = Field(default_factory=list)
-    alerts: list[Alert] = Field(default_factory=list)
+    monitor: Monitor = Field(default_factory=Monitor, description="The [monitor] table.")
+    business: Business = Field(default_factory=Business, description="The [business] table.")
+    platforms: list[Platform] = Field(
+        default_factory=list, description="[[platforms]]: added to (or overriding) the catalog."
+    )
+    alerts: list[Alert] = Field(default_factory=list, description="[[alerts]]: where to notify.")
 
     @model_validator(mode="after")
     def _unique_platforms(self) -> Config:
@@ -257,17 +265,43 @@ def _location(loc: tuple[Any, ...]) -> str:
     return "".join(parts).lstrip(".")
 
 
+_PATTERN_HINTS = {  # a regex is no help to a user; say what the field wants instead
+    r"^[A-Z]{3}$": "use a 3-letter ISO 4217 code such as 'USD' or 'EUR'",
+    r"^[a-z0-9][a-z0-9_-]{0,39}$": "use 1-40 lower-case letters, digits, '-' or '_', "
+    "starting with a letter or digit",
+}
+_NESTED = re.compile(r"^([a-z_]+(\[\d+\])*)(\.[a-z_]+(\[\d+\])*)*: ")
+_KIND_LIST = "use one of http, dns, tcp, tls, statuspage"
+
+
+def _message(error: Any) -> str:
+    kind, message = error["type"], error["msg"].removeprefix("Value error, ")
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "union_tag_invalid":
+        return f"unknown check kind {error['input'].get('kind')!r}; {_KIND_LIST}"
+    if kind == "union_tag_not_found":
+        return f"missing 'kind'; {_KIND_LIST}"
+    if kind == "string_pattern_mismatch":
+        message = _PATTERN_HINTS.get(error["ctx"]["pattern"], message)
+    value = error.get("input")
+    secret = error["loc"][:1] == ("alerts",)  # alert URLs carry passwords: never echo them
+    scalar = isinstance(value, str | int | float | bool)
+    if kind != "missing" and scalar and not secret and repr(value) not in message:
+        message += f" (got {value!r:.60})"
+    return message
+
+
 def describe_error(exc: ValidationError) -> str:
     """The first validation error as 'field.path: what is wrong'."""
     error = exc.errors(include_url=False)[0]
     where = _location(tuple(error["loc"]))
-    message = error["msg"].removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        message = "unknown key"
-    elif error["type"] == "union_tag_invalid":
-        message = "unknown check kind; use one of http, dns, tcp, tls, statuspage"
-    if message.startswith("platforms[") and ": " in message:  # model-level message names its field
-        where, message = message.split(": ", 1)
+    message = _message(error)
+    nested = _NESTED.match(message)
+    if nested and ("[" in nested.group(0) or "." in nested.group(0)):
+        # a model-level check names the field inside the model: "checks[1].id: duplicate ..."
+        path, message = message.split(": ", 1)
+        where = f"{where}.{path}" if where else path
     return f"{where}: {message}" if where else message
 
 

@@ -81,7 +81,9 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown timezone {name!r}; use an IANA name such as 'Europe/London'") from exc
+        raise ValueError(
+            f"unknown timezone {name!r}; use an IANA name such as 'Europe/London'"
+        ) from exc
 
 
 def to_local(ts: datetime, tz: str) -> datetime:

@@ -82,7 +82,9 @@ class CheckBase(BaseModel):
 
 def make_ssl_context(ca_bundle: str | None = None) -> ssl.SSLContext:
     """Build the verifying TLS context probes use (system CAs, or a given CA bundle)."""
-    context = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else ssl.create_default_context()
+    context = (
+        ssl.create_default_context(cafile=ca_bundle) if ca_bundle else ssl.create_default_context()
+    )
     return context
 
 
@@ -114,8 +116,10 @@ _CREDENTIALS = re.compile(r"(?i)([a-z][a-z0-9+.-]*://)[^/\s:@]+(:[^/\s@]*)?@")
 
 def short(value: object, limit: int = DETAIL_MAX) -> str:
     """A one-line, credential-free text of at most `limit` characters for `detail`."""
-    text = str(value) if not isinstance(value, BaseException) else (
-        f"{type(value).__name__}: {value}" if str(value) else type(value).__name__
+    text = (
+        str(value)
+        if not isinstance(value, BaseException)
+        else (f"{type(value).__name__}: {value}" if str(value) else type(value).__name__)
     )
     text = _CREDENTIALS.sub(r"\1***@", " ".join(text.split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -134,8 +138,11 @@ def _check_host(value: str) -> str:
     return value
 
 
-HttpURL = Annotated[str, BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v),
-                    BeforeValidator(_check_http_url)]
+HttpURL = Annotated[
+    str,
+    BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v),
+    BeforeValidator(_check_http_url),
+]
 """An http:// or https:// URL with a host."""
 Host = Annotated[str, BeforeValidator(_check_host)]
 """A host name or IP literal."""
