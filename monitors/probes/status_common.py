@@ -174,10 +174,14 @@ class Findings:
     scoped: bool = False  # component filters apply; the description is page-wide
 
 
-def _lead(findings: Findings) -> Issue | None:
+def _lead(findings: Findings, error: str | None) -> Issue | None:
+    """The item the dashboard headlines: the worst (then latest) incident, else a maintenance
+    unless the trouble comes from component states alone."""
     if findings.incidents:
         return max(findings.incidents, key=lambda i: (rank(i.level), i.updated_at or ""))
-    return findings.maintenances[0] if findings.maintenances else None
+    if findings.maintenances and error != "official_incident":
+        return findings.maintenances[0]
+    return None
 
 
 def conclude(findings: Findings, *, watch_maintenance: bool = True) -> ProbeResult:
@@ -201,7 +205,7 @@ def conclude(findings: Findings, *, watch_maintenance: bool = True) -> ProbeResu
         status, error, indicator = "degraded", "official_maintenance", "maintenance"
     else:
         status, error, indicator = "up", None, "maintenance" if in_maintenance else "none"
-    lead = _lead(findings)
+    lead = _lead(findings, error)
     affected = tuple(label for label, level in findings.components if level != "none")
     official = OfficialInfo(
         indicator=indicator,

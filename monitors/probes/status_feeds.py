@@ -87,8 +87,8 @@ def _read(body: bytes, fallback_name: str) -> tuple[str, str | None, list[Entry]
         raise PayloadError("feed declares XML entities; refused")  # entity expansion bombs
     try:
         root = ET.fromstring(body)
-    except ET.ParseError as exc:
-        raise PayloadError(f"malformed XML: {exc}") from None
+    except (ET.ParseError, LookupError, ValueError) as exc:  # LookupError: unknown encoding
+        raise PayloadError(f"malformed XML: {short(str(exc), 120)}") from None
     if root.tag == "rss":
         channel = root.find("channel")
         if channel is None:

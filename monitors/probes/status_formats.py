@@ -32,7 +32,8 @@ _XML_TYPES = _LOOSE | {
     "application/rdf+xml",
 }
 
-__all__ = ["FORMATS", "Options", "PayloadError", "guess_format", "parse", "parse_time"]
+__all__ = ["FORMATS", "Options", "PayloadError", "guess_format", "normalise", "parse",
+           "parse_time"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,7 @@ def parse(fmt: str, body: bytes, content_type: str | None, options: Options,
           *, now: datetime | None = None) -> ProbeResult:
     """Normalise one payload; anything unexpected is `unknown`/`bad_payload`, never raised."""
     try:
-        return _parse(fmt, body, content_type, options, now or utcnow())
+        return normalise(fmt, body, content_type, options, now or utcnow())
     except PayloadError as exc:
         return ProbeResult("unknown", error="bad_payload", detail=short(str(exc)))
     except Exception as exc:  # hostile input must not end the round; the log keeps the bug
@@ -77,8 +78,9 @@ def parse(fmt: str, body: bytes, content_type: str | None, options: Options,
         return ProbeResult("unknown", error="bad_payload", detail=detail)
 
 
-def _parse(fmt: str, body: bytes, content_type: str | None, options: Options,
-           now: datetime) -> ProbeResult:
+def normalise(fmt: str, body: bytes, content_type: str | None, options: Options,
+              now: datetime) -> ProbeResult:
+    """Like parse(), but a payload that is not what it should be raises PayloadError."""
     head = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1024].lower()
     if not head:
         raise PayloadError("empty body")
