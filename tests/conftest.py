@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,8 @@ LOOPBACK_CONFIG = TESTS / "data" / "loopback.toml"
 sys.path.insert(0, str(TESTS / "netguard"))
 import netguard  # noqa: E402
 
-_GUARD_LOG = Path(os.environ.get("PULSE_NETGUARD_LOG") or (TESTS / ".netguard.log"))
+# One log per test session (concurrent runs must not see each other's lines).
+_GUARD_LOG = Path(tempfile.mkstemp(prefix="pulse-netguard-", suffix=".log")[1])
 
 
 def pytest_configure(config: pytest.Config) -> None:
