@@ -75,9 +75,7 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
 
 
 def _tls_detail(exc: ssl.SSLError) -> str:
-    message = (
-        getattr(exc, "verify_message", None) or getattr(exc, "reason", None) or str(exc)
-    )
+    message = getattr(exc, "verify_message", None) or getattr(exc, "reason", None) or str(exc)
     return short(f"TLS: {message}")
 
 
@@ -96,8 +94,8 @@ def classify(exc: BaseException) -> tuple[ErrorClass, str]:
     if isinstance(exc, httpx.ProtocolError | httpx.DecodingError):
         return "protocol", short(exc)
     for cause in _causes(exc):
-        if isinstance(cause, ssl.SSLError | ssl.CertificateError):
-            return "tls", _tls_detail(cause) if isinstance(cause, ssl.SSLError) else short(cause)
+        if isinstance(cause, ssl.SSLError):  # includes certificate verification failures
+            return "tls", _tls_detail(cause)
         if isinstance(cause, socket.gaierror):
             return "dns", short(f"name not resolved: {cause.strerror or cause}")
     if isinstance(exc, httpx.TransportError | OSError):
@@ -213,15 +211,25 @@ def _status_detail(response: httpx.Response, check: HttpCheck) -> str:
 
 
 async def _judge(
-    check: HttpCheck, ctx: ProbeContext, response: httpx.Response, hops: int,
-    start: float, timing: _Timing,
+    check: HttpCheck,
+    ctx: ProbeContext,
+    response: httpx.Response,
+    hops: int,
+    start: float,
+    timing: _Timing,
 ) -> ProbeResult:
     """Status code, then body expectation, then speed."""
     code = response.status_code
     if code not in check.expect_status:
         latency = elapsed_ms(start)
-        return ProbeResult("down", latency, code, "http_status", _status_detail(response, check),
-                           timing.phases_ms(latency))
+        return ProbeResult(
+            "down",
+            latency,
+            code,
+            "http_status",
+            _status_detail(response, check),
+            timing.phases_ms(latency),
+        )
     body, complete = await _read_body(response, ctx.max_body_bytes)
     latency = elapsed_ms(start)
     phases = timing.phases_ms(latency)
@@ -234,8 +242,9 @@ async def _judge(
     if check.degraded_after is not None and latency > check.degraded_after * 1000.0:
         notes.insert(0, f"took {latency / 1000:.2f}s (> {check.degraded_after:g}s)")
         return ProbeResult("degraded", latency, code, "slow", short("; ".join(notes)), phases)
-    return ProbeResult("up", latency, code, None, short("; ".join(notes)) if notes else None,
-                       phases)
+    return ProbeResult(
+        "up", latency, code, None, short("; ".join(notes)) if notes else None, phases
+    )
 
 
 async def probe(check: HttpCheck, ctx: ProbeContext) -> ProbeResult:
@@ -262,9 +271,7 @@ async def probe(check: HttpCheck, ctx: ProbeContext) -> ProbeResult:
             await response.aclose()
 
 
-def _failure(
-    exc: BaseException, start: float, timing: _Timing, code: int | None
-) -> ProbeResult:
+def _failure(exc: BaseException, start: float, timing: _Timing, code: int | None) -> ProbeResult:
     error, detail = classify(exc)
     latency = elapsed_ms(start)
     return ProbeResult("down", latency, code, error, detail, timing.phases_ms(latency))

@@ -1,0 +1,337 @@
+"""One round: every check concurrently under a deadline, then the vantage-offline verdict."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import ssl
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from monitors.config import Monitor, Platform, Settings
+from monitors.probes import PROBES, AnyCheck
+from monitors.probes.base import (
+    OfficialInfo,
+    ProbeContext,
+    ProbeResult,
+    make_client,
+    make_ssl_context,
+    short,
+)
+from monitors.probes.http import HttpCheck
+from monitors.probes.tcp import TcpCheck
+from monitors.schema import COLUMNS
+from monitors.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+# The cross-provider rule (DESIGN.md "Own network vs platform").
+OFFLINE_MIN_PLATFORMS = 3
+OFFLINE_MIN_PROVIDERS = 2
+OFFLINE_SHARE = 0.9
+
+
+async def run_check(check: AnyCheck, ctx: ProbeContext) -> ProbeResult:
+    """Run one check; always returns, within ctx.timeout_s."""
+    try:
+        async with asyncio.timeout(ctx.timeout_s):
+            return await PROBES[check.kind](check, ctx)
+    except TimeoutError:
+        return ProbeResult("down", error="timeout", detail=f"not done within {ctx.timeout_s:g}s")
+    except Exception as exc:  # a buggy probe must not end the round
+        log.exception("probe %s crashed on check %s", check.kind, check.id)
+        return ProbeResult("unknown", error="probe_error", detail=type(exc).__name__)
+
+
+@dataclass
+class Round:
+    """What one round saw: samples ready for history plus the raw results behind them."""
+
+    started: datetime
+    ended: datetime
+    vantage: str
+    samples: list[dict[str, Any]]  # exactly schema.COLUMNS, after the vantage verdict
+    controls_ok: bool | None  # None when no controls are configured
+    vantage_offline: bool
+    official: dict[str, OfficialInfo] = field(default_factory=dict)  # by platform id
+    results: dict[tuple[str, str], ProbeResult] = field(default_factory=dict)  # as probed
+    controls: dict[str, ProbeResult] = field(default_factory=dict)  # by control target
+    offline_reason: str | None = None  # why the round is vantage_offline
+
+
+def control_check(control: str) -> HttpCheck | TcpCheck:
+    """A reachability control as a check: any HTTP answer below 500, or a TCP connect."""
+    if control.startswith("tcp://"):
+        host, _, port = control.removeprefix("tcp://").split("/", 1)[0].rpartition(":")
+        return TcpCheck(id="control", host=host.strip("[]"), port=int(port))
+    return HttpCheck(
+        id="control", url=control, expect_status=list(range(100, 500)), follow_redirects=False
+    )
+
+
+def _slot(moment: datetime) -> datetime:
+    """A UTC datetime truncated to milliseconds (the Parquet ts precision)."""
+    return moment.replace(microsecond=moment.microsecond - moment.microsecond % 1000)
+
+
+async def _gated(check: AnyCheck, ctx: ProbeContext, gate: asyncio.Semaphore) -> ProbeResult:
+    async with gate:
+        return await run_check(check, ctx)
+
+
+async def _probe_platform(
+    platform: Platform, offset_s: float, ctx: ProbeContext, gate: asyncio.Semaphore
+) -> tuple[datetime, list[ProbeResult]]:
+    """Start all of a platform's checks together at its slot; (slot start, results)."""
+    if offset_s > 0:
+        await asyncio.sleep(offset_s)
+    ts = _slot(utcnow())
+    results = await asyncio.gather(*(_gated(check, ctx, gate) for check in platform.checks))
+    return ts, list(results)
+
+
+def _all_surfaces_down(platform: Platform, results: Sequence[ProbeResult]) -> bool | None:
+    """True when every probe surface failed; None when the platform has no probe surface."""
+    probes = [r for c, r in zip(platform.checks, results, strict=True) if c.kind != "statuspage"]
+    if not probes:
+        return None
+    return all(result.status == "down" for result in probes)
+
+
+def offline_reason(
+    platforms: Sequence[Platform],
+    results: Sequence[Sequence[ProbeResult]],
+    controls_ok: bool | None,
+) -> str | None:
+    """Why this round says the monitor's own network is offline, or None.
+
+    1. Every reachability control failed, or
+    2. at least 3 platforms were probed, at least 90 % of them failed on every probe
+       surface, and the failing ones belong to at least 2 providers.
+    """
+    if controls_ok is False:
+        return "every reachability control failed"
+    verdicts = [(p, _all_surfaces_down(p, r)) for p, r in zip(platforms, results, strict=True)]
+    probed = [(p, down) for p, down in verdicts if down is not None]
+    failing = [p for p, down in probed if down]
+    providers = {p.provider_name for p in failing}
+    if (
+        len(probed) >= OFFLINE_MIN_PLATFORMS
+        and len(providers) >= OFFLINE_MIN_PROVIDERS
+        and len(failing) >= OFFLINE_SHARE * len(probed)
+    ):
+        return f"{len(failing)} of {len(probed)} platforms across {len(providers)} providers failed"
+    return None
+
+
+def _sample(
+    ts: datetime,
+    vantage: str,
+    platform: Platform,
+    check: AnyCheck,
+    result: ProbeResult,
+    offline: bool,
+) -> dict[str, Any]:
+    """One raw-sample row (exactly schema.COLUMNS), rewritten when the vantage is offline."""
+    row = {
+        "ts": ts,
+        "vantage": vantage,
+        "platform": platform.id,
+        "check": check.id,
+        "kind": check.kind,
+        "status": result.status,
+        "latency_ms": result.latency_ms,
+        "http_status": result.http_status,
+        "error": result.error,
+        "detail": short(result.detail) if result.detail else None,
+    }
+    if offline:
+        saw = result.error or result.status
+        row.update(
+            status="unknown",
+            latency_ms=None,
+            http_status=None,
+            error="vantage_offline",
+            detail=short(f"own network offline; saw: {saw}"),
+        )
+    return {column: row[column] for column in COLUMNS}
+
+
+async def _run_all(
+    platforms: Sequence[Platform],
+    controls: Sequence[str],
+    ctx: ProbeContext,
+    concurrency: int,
+    spread_s: float,
+) -> tuple[list[ProbeResult], list[tuple[datetime, list[ProbeResult]]]]:
+    """Controls first, then every platform at its offset; all bounded by one semaphore."""
+    gate = asyncio.Semaphore(concurrency)
+    control_tasks = [asyncio.ensure_future(_gated(control_check(c), ctx, gate)) for c in controls]
+    count = max(len(platforms), 1)
+    platform_tasks = [
+        asyncio.ensure_future(_probe_platform(p, i * spread_s / count, ctx, gate))
+        for i, p in enumerate(platforms)
+    ]
+    control_results = await asyncio.gather(*control_tasks)
+    platform_results = await asyncio.gather(*platform_tasks)
+    return list(control_results), list(platform_results)
+
+
+async def run_round(
+    platforms: Sequence[Platform],
+    monitor: Monitor,
+    *,
+    vantage: str | None = None,
+    client: httpx.AsyncClient | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+    spread_s: float = 0.0,
+) -> Round:
+    """Probe every platform (and the controls) once and apply the vantage-offline verdict."""
+    started = utcnow()
+    ssl_context = ssl_context or make_ssl_context(monitor.ca_bundle)
+    own_client = client is None
+    if client is None:
+        client = make_client(ssl_context, monitor.user_agent, concurrency=monitor.concurrency)
+    ctx = ProbeContext(
+        client=client,
+        timeout_s=monitor.timeout,
+        ssl_context=ssl_context,
+        user_agent=monitor.user_agent,
+    )
+    try:
+        control_results, platform_results = await _run_all(
+            platforms, monitor.controls, ctx, monitor.concurrency, spread_s
+        )
+    finally:
+        if own_client:
+            await client.aclose()
+    return _assemble(
+        platforms, monitor, vantage or monitor.vantage, started, control_results, platform_results
+    )
+
+
+def _assemble(
+    platforms: Sequence[Platform],
+    monitor: Monitor,
+    vantage: str,
+    started: datetime,
+    control_results: list[ProbeResult],
+    platform_results: list[tuple[datetime, list[ProbeResult]]],
+) -> Round:
+    """Turn the raw results into a Round: verdict, samples, official info."""
+    controls = dict(zip(monitor.controls, control_results, strict=True))
+    controls_ok = any(r.status in ("up", "degraded") for r in control_results) if controls else None
+    reason = offline_reason(platforms, [r for _, r in platform_results], controls_ok)
+    found = Round(
+        started=started,
+        ended=utcnow(),
+        vantage=vantage,
+        samples=[],
+        controls_ok=controls_ok,
+        vantage_offline=reason is not None,
+        controls=controls,
+        offline_reason=reason,
+    )
+    offline = found.vantage_offline
+    for platform, (ts, results) in zip(platforms, platform_results, strict=True):
+        for check, result in zip(platform.checks, results, strict=True):
+            found.samples.append(_sample(ts, vantage, platform, check, result, offline))
+            found.results[(platform.id, check.id)] = result
+            if result.official is not None:
+                found.official[platform.id] = result.official
+    return found
+
+
+def samples_json(samples: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Raw samples as JSON-ready objects (ts as ISO 8601 UTC with milliseconds)."""
+    return [
+        {**row, "ts": row["ts"].isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+        for row in samples
+    ]
+
+
+def _latency(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.0f} ms" if value < 1000 else f"{value / 1000:.2f} s"
+
+
+def _cells(platform: str, check: str, kind: str, result: ProbeResult | dict) -> list[str]:
+    get = result.get if isinstance(result, dict) else lambda key: getattr(result, key)
+    detail = get("detail") or ""
+    return [
+        platform,
+        check,
+        kind,
+        get("status"),
+        _latency(get("latency_ms")),
+        str(get("http_status") or "-"),
+        get("error") or "-",
+        detail if len(detail) <= 72 else detail[:71] + "…",
+    ]
+
+
+def _official_line(info: OfficialInfo, result: ProbeResult | None) -> str:
+    """'official: degraded — <title> (investigating)'."""
+    status = result.status if result is not None else info.indicator
+    text = info.title or info.description or info.indicator
+    state = f" ({info.incident_status})" if info.incident_status else ""
+    return short(f"official: {status} — {text}{state}")
+
+
+def _verdict(found: Round) -> str:
+    if found.vantage_offline:
+        return f"own network: OFFLINE ({found.offline_reason}); platform samples are unknown"
+    if found.controls_ok is None:
+        return "own network: no controls configured"
+    up = sum(r.status in ("up", "degraded") for r in found.controls.values())
+    return f"own network: ok ({up}/{len(found.controls)} controls reachable)"
+
+
+def format_round(found: Round, platforms: Sequence[Platform]) -> str:
+    """A readable, aligned table of one round, official status lines and a verdict line."""
+    header = ["PLATFORM", "CHECK", "KIND", "STATUS", "LATENCY", "HTTP", "ERROR", "DETAIL"]
+    rows: list[list[str] | str] = [
+        _cells("(control)", target, control_check(target).kind, result)
+        for target, result in found.controls.items()
+    ]
+    by_platform: dict[str, list[dict[str, Any]]] = {}
+    for row in found.samples:
+        by_platform.setdefault(row["platform"], []).append(row)
+    for platform in platforms:
+        for row in by_platform.get(platform.id, []):
+            rows.append(_cells(platform.id, row["check"], row["kind"], row))
+        if platform.id in found.official:
+            status_check = next((c.id for c in platform.checks if c.kind == "statuspage"), "")
+            result = found.results.get((platform.id, status_check))
+            rows.append("    " + _official_line(found.official[platform.id], result))
+    widths = [max(len(r[i]) for r in [header, *rows] if isinstance(r, list)) for i in range(8)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(header, widths, strict=True))]
+    for row in rows:
+        text = (
+            row
+            if isinstance(row, str)
+            else "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        )
+        lines.append(text.rstrip())
+    counts = Counter(row["status"] for row in found.samples)
+    tally = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("up", "degraded", "down", "unknown"))
+    noun = "check" if len(found.samples) == 1 else "checks"
+    lines.append(f"{len(found.samples)} {noun}: {tally} · {_verdict(found)}")
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def cli_check(args: Any, settings: Settings) -> int:
+    """`python -m monitors check`: one round of every check, printed as a table or JSON."""
+    found = asyncio.run(run_round(settings.platforms, settings.monitor))
+    if getattr(args, "json", False):
+        print(json.dumps(samples_json(found.samples), indent=2))
+    else:
+        print(format_round(found, settings.platforms))
+    return 0
