@@ -1,0 +1,211 @@
+"""Sampler benchmark: resource use of the default catalog, and lateness at 1,000 checks / 10 s.
+
+Loopback only: every URL, host and nameserver of the catalog is pointed at local servers
+(HTTP, HTTPS with a trustme CA, TCP, and a dnslib DNS server) run in a separate process, so
+their CPU is not counted against the sampler.
+
+    python bench/sampler_bench.py catalog [--seconds 120] [--interval 60]
+    python bench/sampler_bench.py load [--checks 1000] [--interval 10] [--seconds 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from monitors.config import Config, Settings, merge_platforms
+from monitors.sampler import Sampler
+
+
+def _serve(ready: mp.Queue, ca_dir: str) -> None:
+    """Child process: HTTP, HTTPS and DNS servers on 127.0.0.1 answering everything."""
+    import asyncio
+    import socketserver
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import trustme
+    from dnslib import QTYPE, RR, A, DNSRecord
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    ca.cert_pem.write_to_path(os.path.join(ca_dir, "ca.pem"))
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            body = b'{"error": {"message": "ok"}, "status": {"indicator": "none"}} ok'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_HEAD = do_GET
+
+    http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    https = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(context)
+    https.socket = context.wrap_socket(https.socket, server_side=True)
+    for server in (http, https):
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    class Dns(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            data, sock = self.request
+            request = DNSRecord.parse(data)
+            reply = request.reply()
+            if request.q.qtype == QTYPE.A:
+                reply.add_answer(RR(request.q.qname, QTYPE.A, rdata=A("127.0.0.1"), ttl=60))
+            sock.sendto(reply.pack(), self.client_address)
+
+    dns = socketserver.ThreadingUDPServer(("127.0.0.1", 0), Dns)
+    threading.Thread(target=dns.serve_forever, daemon=True).start()
+    ready.put({"http": http.server_address[1], "https": https.server_address[1],
+               "dns": dns.server_address[1]})
+    asyncio.run(asyncio.sleep(10**6))
+
+
+def start_servers() -> tuple[mp.Process, dict, str]:
+    """Start the local servers in a child process; returns (process, ports, ca bundle path)."""
+    ca_dir = tempfile.mkdtemp(prefix="pulse-bench-ca-")
+    ready: mp.Queue = mp.Queue()
+    proc = mp.get_context("spawn").Process(target=_serve, args=(ready, ca_dir), daemon=True)
+    proc.start()
+    ports = ready.get(timeout=60)
+    return proc, ports, os.path.join(ca_dir, "ca.pem")
+
+
+def localize_check(check: dict, ports: dict) -> dict:
+    """Point one catalog check at the local servers, keeping its kind, path and expectations."""
+    check = dict(check)
+    kind = check["kind"]
+    if kind in ("http", "statuspage"):
+        parts = urlsplit(check["url"])
+        port = ports["https"] if parts.scheme == "https" else ports["http"]
+        check["url"] = f"{parts.scheme}://127.0.0.1:{port}{parts.path or '/'}"
+        if kind == "http":
+            check["expect_status"] = [200]
+            check.pop("keyword", None)
+            check.pop("json_field", None)
+    elif kind == "dns":
+        check.update(nameserver="127.0.0.1", port=ports["dns"], record="A")
+    elif kind in ("tcp", "tls"):
+        check.update(host="127.0.0.1", port=ports["https"])
+        check.pop("server_name", None)
+    return check
+
+
+def catalog_settings(ports: dict, ca: str, data: str, interval: float) -> Settings:
+    """The built-in catalog, every target on loopback."""
+    catalog = merge_platforms(Config())
+    platforms = []
+    for platform in catalog:
+        raw = platform.model_dump(mode="json")
+        raw["checks"] = [localize_check(c, ports) for c in raw["checks"]]
+        platforms.append(raw)
+    config = Config.model_validate({
+        "monitor": {"interval": interval, "timeout": 10, "vantage": "bench", "data": data,
+                    "default_platforms": False, "ca_bundle": ca,
+                    "controls": [f"tcp://127.0.0.1:{ports['http']}"]},
+        "platforms": platforms,
+    })
+    return Settings(config=config, platforms=tuple(config.platforms), data=data, source="bench")
+
+
+def load_settings_for(ports: dict, data: str, checks: int, interval: float) -> Settings:
+    """N plain HTTP checks over 50 platforms of 10 providers, every `interval` seconds."""
+    per = max(1, checks // 50)
+    platforms = [
+        {"id": f"p{i:02d}", "name": f"P{i}", "provider": f"prov{i % 10}",
+         "checks": [{"id": f"c{j}", "kind": "http",
+                     "url": f"http://127.0.0.1:{ports['http']}/{i}/{j}"} for j in range(per)]}
+        for i in range(50)
+    ]
+    config = Config.model_validate({
+        "monitor": {"interval": interval, "timeout": 5, "vantage": "bench", "data": data,
+                    "default_platforms": False, "concurrency": 64,
+                    "controls": [f"tcp://127.0.0.1:{ports['http']}"]},
+        "platforms": platforms,
+    })
+    return Settings(config=config, platforms=tuple(config.platforms), data=data, source="bench")
+
+
+def rss_mb() -> float:
+    """Resident memory of this process in MB."""
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def measure(settings: Settings, seconds: float) -> dict:
+    """Run the sampler for `seconds`; report CPU, RSS, rounds and lateness."""
+    sampler = Sampler(settings).start()
+    time.sleep(min(5.0, seconds / 4))  # let imports and the first round settle
+    cpu0, wall0, rounds0 = time.process_time(), time.monotonic(), sampler.stats.rounds
+    checks0 = sampler.stats.checks_ok + sampler.stats.checks_failed
+    peak = rss_mb()
+    end = wall0 + seconds
+    while time.monotonic() < end:
+        time.sleep(1.0)
+        peak = max(peak, rss_mb())
+    cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
+    checks = sampler.stats.checks_ok + sampler.stats.checks_failed - checks0
+    stats = sampler.stats
+    sampler.stop()
+    return {
+        "wall_s": round(wall, 1), "rounds": stats.rounds - rounds0, "checks": checks,
+        "cpu_pct_of_core": round(100 * cpu / wall, 3),
+        "cpu_ms_per_check": round(1000 * cpu / checks, 3) if checks else None,
+        "rss_mb_peak": round(peak, 1), "late_rounds_gt_1s": stats.late_rounds,
+        "missed_rounds": stats.missed_rounds, "max_lateness_s": round(stats.max_lateness_s, 3),
+        "checks_failed_total": stats.checks_failed,
+        "ru_maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def main() -> None:
+    """Parse arguments, run one scenario, print JSON."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("scenario", choices=["catalog", "load"])
+    parser.add_argument("--seconds", type=float, default=120)
+    parser.add_argument("--interval", type=float)
+    parser.add_argument("--checks", type=int, default=1000)
+    args = parser.parse_args()
+    proc, ports, ca = start_servers()
+    data = tempfile.mkdtemp(prefix="pulse-bench-data-")
+    try:
+        if args.scenario == "catalog":
+            settings = catalog_settings(ports, ca, data, args.interval or 60)
+        else:
+            settings = load_settings_for(ports, data, args.checks, args.interval or 10)
+        n_checks = sum(len(p.checks) for p in settings.platforms)
+        result = {"scenario": args.scenario, "platforms": len(settings.platforms),
+                  "checks_per_round": n_checks, "interval_s": settings.monitor.interval,
+                  **measure(settings, args.seconds)}
+        print(json.dumps(result, indent=2))
+    finally:
+        proc.terminate()
+
+
+if __name__ == "__main__":
+    main()

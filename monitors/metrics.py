@@ -1,0 +1,100 @@
+"""Prometheus exposition of the sampler: per-check status and latency, writes, lateness."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from monitors.schema import STATUSES
+
+if TYPE_CHECKING:
+    from monitors.runner import Round
+
+    from monitors.sampler import Sampler
+
+
+class _SamplerCollector(Collector):
+    """Values read from the sampler at scrape time (writer counters, lateness, own network)."""
+
+    def __init__(self, sampler: Sampler):
+        self.sampler = sampler
+
+    def collect(self) -> Iterator:
+        stats = self.sampler.state()
+        yield CounterMetricFamily(
+            "pulse_samples_written", "Samples flushed to the history.", value=stats["written"]
+        )
+        yield CounterMetricFamily(
+            "pulse_flush_errors", "Failed history flushes.", value=stats["flush_errors"]
+        )
+        yield GaugeMetricFamily(
+            "pulse_samples_buffered", "Samples waiting to be flushed.", value=stats["buffered"]
+        )
+        yield CounterMetricFamily("pulse_rounds", "Rounds completed.", value=stats["rounds"])
+        yield CounterMetricFamily(
+            "pulse_rounds_missed", "Rounds skipped.", value=stats["missed_rounds"]
+        )
+        yield GaugeMetricFamily(
+            "pulse_round_lateness_seconds",
+            "Lateness of the last round.",
+            value=stats["last_lateness_s"],
+        )
+        offline = stats["vantage_offline"]
+        yield GaugeMetricFamily(
+            "pulse_vantage_offline",
+            "1 when the monitor's own network is offline.",
+            value=1.0 if offline else 0.0,
+        )
+
+
+class Metrics:
+    """Prometheus metrics for one sampler, updated after every round."""
+
+    def __init__(self, sampler: Sampler):
+        self.registry = CollectorRegistry()
+        labels = ["vantage", "platform", "check", "kind"]
+        self.state = Gauge(
+            "pulse_check_status",
+            "1 for the check's current status (label status).",
+            [*labels, "status"],
+            registry=self.registry,
+        )
+        self.up = Gauge(
+            "pulse_check_up",
+            "1 when the check is up or degraded, else 0.",
+            labels,
+            registry=self.registry,
+        )
+        self.latency = Gauge(
+            "pulse_check_latency_seconds",
+            "Latency of the last check.",
+            labels,
+            registry=self.registry,
+        )
+        self.samples = Counter(
+            "pulse_samples",
+            "Samples taken, by status.",
+            ["vantage", "platform", "status"],
+            registry=self.registry,
+        )
+        self.registry.register(_SamplerCollector(sampler))
+
+    def observe(self, result: Round) -> None:
+        """Record one round."""
+        for row in result.samples:
+            labels = (row["vantage"], row["platform"], row["check"], row["kind"])
+            for status in STATUSES:
+                self.state.labels(*labels, status).set(1.0 if row["status"] == status else 0.0)
+            self.up.labels(*labels).set(1.0 if row["status"] in ("up", "degraded") else 0.0)
+            if row["latency_ms"] is not None:
+                self.latency.labels(*labels).set(row["latency_ms"] / 1000.0)
+            self.samples.labels(row["vantage"], row["platform"], row["status"]).inc()
+
+    def serve(self, port: int, host: str = "127.0.0.1"):
+        """Serve /metrics on host:port (loopback by default); returns the server."""
+        server, _thread = start_http_server(port, addr=host, registry=self.registry)
+        return server

@@ -1,0 +1,394 @@
+"""APScheduler wiring: schedule rounds, hold the writer lock, flush, compact, heartbeat, signals."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from monitors import heartbeat, history, runner
+from monitors.config import Platform, Settings
+from monitors.timeutil import utcnow
+
+log = logging.getLogger("monitors.sampler")
+
+
+class SamplerBusy(RuntimeError):
+    """Another sampler already writes this data folder for this vantage."""
+
+
+def spread_for(interval_s: float, timeout_s: float) -> float:
+    """How long a round may spread platform starts: half the interval, leaving time to finish."""
+    return max(0.0, min(interval_s * 0.5, interval_s - timeout_s - 1.0))
+
+
+def group_by_interval(
+    platforms: tuple[Platform, ...], default_s: float
+) -> dict[float, list[Platform]]:
+    """Platforms grouped by their effective interval (per-platform override or the default)."""
+    groups: dict[float, list[Platform]] = {}
+    for platform in platforms:
+        groups.setdefault(platform.interval or default_s, []).append(platform)
+    return groups
+
+
+def round_verdicts(samples: list[dict]) -> dict[str, str]:
+    """Per platform, a raw (unconfirmed) status of one round, for logs and state changes."""
+    worst: dict[str, str] = {}
+    surfaces: dict[str, Counter] = {}
+    for row in samples:
+        if row["kind"] == "statuspage":
+            continue
+        surfaces.setdefault(row["platform"], Counter())[row["status"]] += 1
+    for platform, counts in surfaces.items():
+        total = sum(counts.values())
+        if counts["unknown"] == total:
+            worst[platform] = "unknown"
+        elif counts["down"] == total - counts["unknown"]:
+            worst[platform] = "down"
+        elif counts["down"] or counts["degraded"]:
+            worst[platform] = "degraded"
+        else:
+            worst[platform] = "up"
+    return worst
+
+
+@dataclass
+class _Stats:
+    running_since: datetime = field(default_factory=utcnow)
+    rounds: int = 0
+    late_rounds: int = 0
+    missed_rounds: int = 0
+    max_lateness_s: float = 0.0
+    last_lateness_s: float = 0.0
+    last_round_at: datetime | None = None
+    last_round_s: float = 0.0
+    checks_ok: int = 0
+    checks_failed: int = 0
+    vantage_offline: bool | None = None
+    last_counts: dict[str, int] = field(default_factory=dict)
+
+
+class Sampler:
+    """Runs rounds of checks on a schedule and writes them to the history."""
+
+    def __init__(
+        self, settings: Settings, *, on_round: Callable[[runner.Round], None] | None = None
+    ):
+        self.settings = settings
+        self.monitor = settings.monitor
+        self.data = settings.data
+        self.vantage = settings.monitor.vantage
+        self.endpoint = settings.monitor.storage_endpoint
+        self.on_round = on_round
+        self.stats = _Stats()
+        self.verdicts: dict[str, str] = {}
+        self._lock = None
+        self._writer: history.HistoryWriter | None = None
+        self._scheduler: BackgroundScheduler | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: threading.Thread | None = None
+        self._anchors: dict[float, float] = {}
+        self._hooks: list[Callable[[runner.Round], None]] = []
+        self._failure_hooks: list[Callable[[str], None]] = []
+        self._stopped = threading.Event()
+
+    # lifecycle -----------------------------------------------------------------
+    def start(self) -> Sampler:
+        """Take the writer lock and start scheduling; SamplerBusy if another sampler writes."""
+        self._lock = history.acquire_writer_lock(self.data, self.vantage)
+        if self._lock is None:
+            raise SamplerBusy(f"another sampler writes {self.data} for vantage {self.vantage!r}")
+        self._writer = history.HistoryWriter(
+            self.data,
+            self.vantage,
+            flush_every_s=self.monitor.flush_every,
+            flush_rows=self.monitor.flush_rows,
+            storage_endpoint=self.endpoint,
+        )
+        self._loop = asyncio.new_event_loop()
+        self._loop_thread = threading.Thread(
+            target=self._loop.run_forever, name="pulse-probes", daemon=True
+        )
+        self._loop_thread.start()
+        self._scheduler = BackgroundScheduler(timezone=UTC)
+        self._scheduler.add_listener(self._on_missed, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
+        now = utcnow()
+        for interval, platforms in group_by_interval(
+            self.settings.platforms, self.monitor.interval
+        ).items():
+            self._anchors[interval] = time.monotonic()
+            self._scheduler.add_job(
+                self._round_job,
+                IntervalTrigger(seconds=interval, start_date=now),
+                args=[interval, platforms],
+                id=f"round-{interval:g}s",
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=max(1, int(interval / 2)),
+                next_run_time=now,
+            )
+        self._scheduler.add_job(
+            self._flush_job,
+            IntervalTrigger(seconds=self.monitor.flush_every),
+            id="flush",
+            max_instances=1,
+            coalesce=True,
+        )
+        self._scheduler.add_job(
+            self._compact_job,
+            IntervalTrigger(seconds=self.monitor.compact_every),
+            id="compact",
+            max_instances=1,
+            coalesce=True,
+        )
+        self._scheduler.start()
+        self._write_heartbeat()
+        log.info(
+            "sampler started: vantage=%s platforms=%d data=%s",
+            self.vantage,
+            len(self.settings.platforms),
+            self.data,
+        )
+        return self
+
+    def add_hook(self, hook: Callable[[runner.Round], None]) -> None:
+        """Call `hook(round)` after every round (alerts, metrics); its errors are logged only."""
+        self._hooks.append(hook)
+
+    def add_failure_hook(self, hook: Callable[[str], None]) -> None:
+        """Call `hook(reason)` when a round could not run."""
+        self._failure_hooks.append(hook)
+
+    def stop(self) -> None:
+        """Stop scheduling, wait for a running round, flush everything and release the lock."""
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        if self._scheduler:
+            self._scheduler.shutdown(wait=True)
+        if self._loop:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            if self._loop_thread:
+                self._loop_thread.join(timeout=5)
+        if self._writer:
+            try:
+                self._writer.close()
+            except Exception:
+                log.exception("final flush failed")
+        self._write_heartbeat(stopped=True)
+        if self._lock:
+            self._lock.release()
+        log.info("sampler stopped after %d rounds", self.stats.rounds)
+
+    # jobs ------------------------------------------------------------------------
+    def _lateness(self, interval: float) -> float:
+        elapsed = time.monotonic() - self._anchors[interval]
+        return max(0.0, elapsed - round(elapsed / interval) * interval) if elapsed > 0 else 0.0
+
+    def _round_job(self, interval: float, platforms: list[Platform]) -> None:
+        if self._stopped.is_set() or self._loop is None:
+            return
+        lateness = self._lateness(interval)
+        coro = runner.run_round(
+            platforms,
+            self.monitor,
+            vantage=self.vantage,
+            spread_s=spread_for(interval, self.monitor.timeout),
+        )
+        started = time.monotonic()
+        try:
+            result = asyncio.run_coroutine_threadsafe(coro, self._loop).result(
+                timeout=interval + self.monitor.timeout + 10
+            )
+        except Exception as exc:
+            log.exception("round failed")
+            for hook in self._failure_hooks:
+                try:
+                    hook(f"round failed: {type(exc).__name__}")
+                except Exception:
+                    log.exception("failure hook failed")
+            return
+        self._record(result, lateness, time.monotonic() - started)
+
+    def _record(self, result: runner.Round, lateness: float, duration: float) -> None:
+        assert self._writer is not None
+        self._writer.append(result.samples)
+        if self._writer.due():
+            self._writer.flush()
+        counts = Counter(row["status"] for row in result.samples)
+        stats = self.stats
+        stats.rounds += 1
+        stats.last_round_at, stats.last_round_s = utcnow(), duration
+        stats.last_lateness_s = lateness
+        stats.max_lateness_s = max(stats.max_lateness_s, lateness)
+        stats.late_rounds += lateness > 1.0
+        stats.checks_ok += counts["up"] + counts["degraded"]
+        stats.checks_failed += counts["down"] + counts["unknown"]
+        stats.last_counts = dict(counts)
+        if stats.vantage_offline is not None and stats.vantage_offline != result.vantage_offline:
+            log.warning("own network %s", "OFFLINE" if result.vantage_offline else "back online")
+        stats.vantage_offline = result.vantage_offline
+        self._log_changes(round_verdicts(result.samples))
+        log.info(
+            "round %d: %d checks up=%d degraded=%d down=%d unknown=%d in %.1fs%s",
+            stats.rounds,
+            len(result.samples),
+            counts["up"],
+            counts["degraded"],
+            counts["down"],
+            counts["unknown"],
+            duration,
+            " (own network offline)" if result.vantage_offline else "",
+        )
+        self._write_heartbeat(official=result.official)
+        for hook in [*self._hooks, *([self.on_round] if self.on_round else [])]:
+            try:
+                hook(result)
+            except Exception:
+                log.exception("round hook %s failed", getattr(hook, "__name__", hook))
+
+    def _log_changes(self, verdicts: dict[str, str]) -> None:
+        for platform, status in verdicts.items():
+            before = self.verdicts.get(platform)
+            if before is not None and before != status:
+                log.warning("%s: %s -> %s", platform, before, status)
+            self.verdicts[platform] = status
+
+    def _flush_job(self) -> None:
+        if self._writer:
+            self._writer.flush()
+
+    def _compact_job(self) -> None:
+        try:
+            history.compact(self.data, storage_endpoint=self.endpoint)
+        except Exception:
+            log.exception("compaction failed")
+
+    def _on_missed(self, event: JobEvent) -> None:
+        if str(event.job_id).startswith("round-"):
+            self.stats.missed_rounds += 1
+            log.warning("round skipped: the previous one was still running or the machine slept")
+
+    # heartbeat -------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        """The sampler's state as written to the heartbeat file."""
+        stats, writer = self.stats, (self._writer.stats if self._writer else {})
+        return {
+            "vantage": self.vantage,
+            "running_since": stats.running_since.isoformat(),
+            "last_round_at": stats.last_round_at.isoformat() if stats.last_round_at else None,
+            "last_round_s": round(stats.last_round_s, 3),
+            "interval_s": self.monitor.interval,
+            "timeout_s": self.monitor.timeout,
+            "platforms": len(self.settings.platforms),
+            "rounds": stats.rounds,
+            "late_rounds": stats.late_rounds,
+            "missed_rounds": stats.missed_rounds,
+            "last_lateness_s": round(stats.last_lateness_s, 3),
+            "max_lateness_s": round(stats.max_lateness_s, 3),
+            "checks_ok": stats.checks_ok,
+            "checks_failed": stats.checks_failed,
+            "last_counts": stats.last_counts,
+            "vantage_offline": stats.vantage_offline,
+            "verdicts": dict(self.verdicts),
+            "written": writer.get("written", 0),
+            "buffered": writer.get("buffered", 0),
+            "dropped": writer.get("dropped", 0),
+            "flush_errors": writer.get("flush_errors", 0),
+            "last_flush_error": writer.get("last_error"),
+        }
+
+    def _write_heartbeat(self, *, stopped: bool = False, official: dict | None = None) -> None:
+        state = self.state()
+        if stopped:
+            state["stopped_at"] = utcnow().isoformat()
+        try:
+            heartbeat.write_heartbeat(self.data, state, storage_endpoint=self.endpoint)
+            if official:
+                from dataclasses import asdict
+
+                from monitors import statefile
+
+                statefile.write_json(
+                    self.data,
+                    f"official-{self.vantage}.json",
+                    {k: asdict(v) for k, v in official.items()},
+                    storage_endpoint=self.endpoint,
+                )
+        except OSError as exc:
+            log.warning("cannot write heartbeat: %s", exc)
+
+
+@dataclass
+class Handle:
+    """A running embedded sampler (one per process)."""
+
+    sampler: Sampler
+
+    def add_failure_hook(self, hook: Callable[[str], None]) -> None:
+        """Call `hook(reason)` when a round could not run."""
+        self._failure_hooks.append(hook)
+
+    def stop(self) -> None:
+        """Stop the embedded sampler."""
+        self.sampler.stop()
+
+
+def start_embedded(settings: Settings) -> Handle | None:
+    """Start a background sampler for the dashboard, or None when another one holds the lock."""
+    try:
+        sampler = Sampler(settings)
+        sampler.start()
+    except SamplerBusy:
+        log.info("another sampler writes %s; the dashboard only reads", settings.data)
+        return None
+    from monitors import integrations
+
+    integrations.attach(sampler, settings)
+    return Handle(sampler)
+
+
+def cli_run(args, settings: Settings) -> int:
+    """`python -m monitors run`: sample in the foreground until SIGINT/SIGTERM or --duration."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    sampler = Sampler(settings)
+    try:
+        sampler.start()
+    except SamplerBusy as exc:
+        print(f"error: {exc}")
+        return 1
+    from monitors import integrations
+
+    integrations.attach(
+        sampler, settings, metrics_port=args.metrics_port, metrics_host=args.metrics_host
+    )
+    deadline = time.monotonic() + args.duration if args.duration else None
+    while not stop.is_set():
+        if deadline and time.monotonic() >= deadline:
+            break
+        stop.wait(0.2 if deadline is None else min(0.2, max(0.0, deadline - time.monotonic())))
+    sampler.stop()
+    return 0
+
+
+def next_round_in(sampler: Sampler) -> timedelta | None:
+    """Time until the next scheduled round (for status displays)."""
+    if not sampler._scheduler:
+        return None
+    runs = [j.next_run_time for j in sampler._scheduler.get_jobs() if j.id.startswith("round-")]
+    runs = [r for r in runs if r]
+    return (min(runs) - utcnow()) if runs else None
