@@ -90,8 +90,8 @@ class Metrics:
             for status in STATUSES:
                 self.state.labels(*labels, status).set(1.0 if row["status"] == status else 0.0)
             self.up.labels(*labels).set(1.0 if row["status"] in ("up", "degraded") else 0.0)
-            if row["latency_ms"] is not None:
-                self.latency.labels(*labels).set(row["latency_ms"] / 1000.0)
+            latency = row["latency_ms"]  # NaN when unmeasured, so a stale value never lingers
+            self.latency.labels(*labels).set(float("nan") if latency is None else latency / 1000)
             self.samples.labels(row["vantage"], row["platform"], row["status"]).inc()
 
     def serve(self, port: int, host: str = "127.0.0.1"):

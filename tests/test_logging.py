@@ -1,0 +1,178 @@
+"""Logs of `monitors run`: one line per round and per state change, as JSON or as text."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from support_sampler import http_platform, write_config
+
+from monitors import heartbeat
+
+TEXT_LINE = re.compile(r"^\d\d:\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL) +([\w.]+): (.*)$")
+ROUND = re.compile(r"^round (\d+): ")
+CHANGE = "a: up -> down"
+
+
+class FlipTarget:
+    """A local HTTP server that answers 200 to the first request and 500 to every later one."""
+
+    def __init__(self) -> None:
+        self.hits = 0
+        target = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                target.hits += 1
+                self.send_response(200 if target.hits == 1 else 500)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        """Stop serving."""
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Run:
+    """One `monitors run --duration` against its own flipping target, stderr kept."""
+
+    def __init__(self, tmp: Path, fmt: str) -> None:
+        self.target = FlipTarget()
+        self.data = tmp / f"data-{fmt}"
+        config = write_config(
+            tmp / f"{fmt}.toml",
+            data=self.data,
+            interval="0.5s",
+            timeout="3s",  # generous: a slow first round on a busy machine must not flip early
+            controls=[f"tcp://127.0.0.1:{self.target.port}"],
+            platforms=[http_platform("a", "A", {"web": f"http://127.0.0.1:{self.target.port}/a"})],
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "monitors", "run", "--config", str(config),
+             "--duration", "3", "--log-format", fmt],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+
+    def finish(self) -> tuple[int, str, str, int]:
+        """Wait for the run; returns exit code, stdout, stderr and the rounds it recorded."""
+        try:
+            stdout, stderr = self.process.communicate(timeout=90)
+        finally:
+            self.target.close()
+        beat = heartbeat.read_heartbeat(str(self.data), "test") or {}
+        return self.process.returncode, stdout, stderr, int(beat.get("rounds", -1))
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, str, str, int]]:
+    """A JSON-logging and a text-logging run, side by side."""
+    tmp = tmp_path_factory.mktemp("logging")
+    started = {fmt: Run(tmp, fmt) for fmt in ("json", "text")}
+    return {fmt: run.finish() for fmt, run in started.items()}
+
+
+def _json_events(stderr: str) -> list[dict]:
+    return [json.loads(line) for line in stderr.splitlines()]
+
+
+def _text_events(stderr: str) -> list[dict]:
+    events = []
+    for line in stderr.splitlines():
+        match = TEXT_LINE.match(line)
+        assert match, f"not a log line: {line!r}"
+        events.append({"level": match[1].lower(), "logger": match[2], "msg": match[3]})
+    return events
+
+
+EVENTS = {"json": _json_events, "text": _text_events}
+
+
+def _rounds(events: list[dict]) -> list[int]:
+    return [int(m[1]) for e in events if (m := ROUND.match(e["msg"]))]
+
+
+def test_the_runs_exit_0_and_log_nothing_to_stdout(runs) -> None:
+    for code, stdout, stderr, _ in runs.values():
+        assert code == 0, stderr
+        assert stdout == ""
+
+
+def test_json_logs_are_one_object_per_line(runs) -> None:
+    _, _, stderr, _ = runs["json"]
+    events = _json_events(stderr)
+    assert events
+    for event in events:
+        assert {"ts", "level", "logger", "msg"} <= set(event)
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", event["ts"])
+
+
+def test_text_logs_are_one_plain_line_per_event(runs) -> None:
+    _, _, stderr, _ = runs["text"]
+    events = _text_events(stderr)
+    assert events
+    assert not any(line.lstrip().startswith("{") for line in stderr.splitlines())
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_each_round_logs_exactly_one_line(runs, fmt: str) -> None:
+    _, _, stderr, recorded = runs[fmt]
+    rounds = _rounds(EVENTS[fmt](stderr))
+    assert len(rounds) >= 2
+    assert rounds == list(range(1, recorded + 1))
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_a_state_change_between_rounds_logs_one_warning_line(runs, fmt: str) -> None:
+    _, _, stderr, _ = runs[fmt]
+    events = EVENTS[fmt](stderr)
+    changes = [i for i, e in enumerate(events) if e["msg"] == CHANGE]
+    assert len(changes) == 1, [e["msg"] for e in events]
+    change = events[changes[0]]
+    assert change["level"] == "warning" and change["logger"] == "monitors.sampler"
+    # logged with the round that saw the flip: after round 1's line, before round 2's
+    before = _rounds(events[: changes[0]])
+    after = _rounds(events[changes[0]:])
+    assert before == [1] and after[0] == 2
+
+
+def test_both_formats_carry_the_same_events(runs) -> None:
+    def shape(fmt: str) -> list[tuple[str, str, str]]:
+        _, _, stderr, _ = runs[fmt]
+        kinds = []
+        for event in EVENTS[fmt](stderr):
+            msg = event["msg"]
+            if msg.startswith("sampler started"):
+                kinds.append(("started", event["level"], event["logger"]))
+            elif ROUND.match(msg):
+                kinds.append(("round", event["level"], event["logger"]))
+            elif msg == CHANGE:
+                kinds.append(("change", event["level"], event["logger"]))
+            elif msg.startswith("sampler stopped"):
+                kinds.append(("stopped", event["level"], event["logger"]))
+        # rounds per run depend on timing; what happens around them must not
+        collapsed = [k for i, k in enumerate(kinds) if i == 0 or k != kinds[i - 1]]
+        return collapsed
+
+    assert shape("json") == shape("text") == [
+        ("started", "info", "monitors.sampler"),
+        ("round", "info", "monitors.sampler"),
+        ("change", "warning", "monitors.sampler"),
+        ("round", "info", "monitors.sampler"),
+        ("stopped", "info", "monitors.sampler"),
+    ]
