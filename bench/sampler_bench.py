@@ -86,8 +86,9 @@ def _serve(ready: mp.Queue, ca_dir: str) -> None:
 def start_servers() -> tuple[mp.Process, dict, str]:
     """Start the local servers in a child process; returns (process, ports, ca bundle path)."""
     ca_dir = tempfile.mkdtemp(prefix="pulse-bench-ca-")
-    ready: mp.Queue = mp.Queue()
-    proc = mp.get_context("spawn").Process(target=_serve, args=(ready, ca_dir), daemon=True)
+    spawn = mp.get_context("spawn")
+    ready = spawn.Queue()
+    proc = spawn.Process(target=_serve, args=(ready, ca_dir), daemon=True)
     proc.start()
     ports = ready.get(timeout=60)
     return proc, ports, os.path.join(ca_dir, "ca.pem")

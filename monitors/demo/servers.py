@@ -1,0 +1,374 @@
+"""Simulated platforms on 127.0.0.1, scripted by the story clock: HTTP servers, status pages, DNS.
+
+Every platform has its own HTTP server (so "routes withdrawn" can refuse connections to it
+alone); one more server answers the reachability control and the simulated vendor status
+pages (Statuspage v2 `summary.json`); a DNS server answers the platforms' names, or fails
+them with NXDOMAIN, SERVFAIL or silence. All bind port 0 on loopback, in one background
+asyncio loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import json
+import logging
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import dns.flags
+import dns.message
+import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+import dns.rrset
+
+from monitors.demo.story import CAST, PAGES, PageEvent, Story, World
+
+log = logging.getLogger("monitors.demo")
+
+LOCAL = "127.0.0.1"
+TICK_S = 0.05  # how often listeners follow the story (refuse / accept again)
+_LEVELS = {"none": 0, "minor": 1, "major": 2, "critical": 3}
+_COMPONENT = {"minor": "degraded_performance", "major": "partial_outage",
+              "critical": "major_outage", "maintenance": "under_maintenance"}
+_INDICATOR_TEXT = {"none": "All Systems Operational", "minor": "Minor Service Outage",
+                   "major": "Partial System Outage", "critical": "Major System Outage",
+                   "maintenance": "Service Under Maintenance"}
+
+Handler = Callable[[str], Awaitable[tuple[int, str, bytes, float]]]
+
+
+class StoryClock:
+    """Real seconds since the story started (0 until `start()`)."""
+
+    def __init__(self) -> None:
+        self._t0: float | None = None
+        self.started_at: datetime | None = None
+
+    def start(self) -> None:
+        """Start (or restart) the story now."""
+        self._t0, self.started_at = time.monotonic(), datetime.now(UTC)
+
+    def elapsed(self) -> float:
+        """Real seconds since start (0 before)."""
+        return 0.0 if self._t0 is None else time.monotonic() - self._t0
+
+
+class _Listener:
+    """One HTTP listener on a fixed loopback port that can refuse connections and come back."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+        self.reserved = _bound_socket(0)  # bound, not listening: connections are refused
+        self.port: int = self.reserved.getsockname()[1]
+        self.server: asyncio.Server | None = None
+
+    async def accept(self) -> None:
+        """Listen (again) on the port."""
+        if self.server is not None:
+            return
+        sock = self.reserved or _bound_socket(self.port)
+        self.reserved = None
+        self.server = await asyncio.start_server(self._serve, sock=sock)
+
+    async def refuse(self) -> None:
+        """Stop listening but keep the port: new connections are refused (RST)."""
+        if self.server is None:
+            return
+        self.server.close()
+        self.server = None
+        try:
+            self.reserved = _bound_socket(self.port)
+        except OSError as exc:  # rare: the port was reused; accept() will try again
+            log.warning("demo: cannot reserve port %d: %s", self.port, exc)
+
+    async def close(self) -> None:
+        """Release the port for good."""
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+        if self.reserved is not None:
+            self.reserved.close()
+            self.reserved = None
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+            parts = head.split(b" ", 2)
+            path = parts[1].decode("ascii", "replace") if len(parts) > 1 else "/"
+            status, ctype, body, delay_s = await self.handler(path.split("?", 1)[0])
+            if delay_s:
+                await asyncio.sleep(delay_s)
+            reason = {200: "OK", 400: "Bad Request", 404: "Not Found",
+                      503: "Service Unavailable"}.get(status, "Status")
+            writer.write(f"HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\n"
+                         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+                         + body)
+            await writer.drain()
+        except (OSError, TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            pass
+        finally:
+            writer.close()
+
+
+def _bound_socket(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((LOCAL, port))
+    return sock
+
+
+class _DnsProtocol(asyncio.DatagramProtocol):
+    """Answers A queries for the cast's names per the story; other names are NXDOMAIN."""
+
+    def __init__(self, world: Callable[[], World]) -> None:
+        self.world = world
+        self.names = {f"{host.lower().rstrip('.')}.": (c.id, check)
+                      for c in CAST for check, host in c.dns}
+        self.transport: asyncio.DatagramTransport | None = None
+        self.answered: Counter[str] = Counter()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Keep the transport to answer on."""
+        self.transport = transport  # type: ignore[assignment]
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        """Answer one query (or stay silent: a scripted timeout)."""
+        try:
+            query = dns.message.from_wire(data)
+            question = query.question[0]
+        except Exception:  # not DNS: a real server would drop it too
+            return
+        reply = self.answer(query, question.name.to_text().lower(), question.rdtype)
+        self.answered[reply] += 1
+        if reply != "timeout" and self.transport is not None:
+            self.transport.sendto(self._wire(query, question, reply), addr)
+
+    def answer(self, query: dns.message.Message, name: str, rdtype: int) -> str:
+        """The scripted outcome for a name: ok, servfail, nxdomain or timeout."""
+        owner = self.names.get(name)
+        if owner is None:
+            return "nxdomain"
+        return self.world().dns_mode(*owner)
+
+    @staticmethod
+    def _wire(query: dns.message.Message, question: Any, reply: str) -> bytes:
+        response = dns.message.make_response(query)
+        response.flags |= dns.flags.AA
+        if reply == "servfail":
+            response.set_rcode(dns.rcode.SERVFAIL)
+        elif reply == "nxdomain":
+            response.set_rcode(dns.rcode.NXDOMAIN)
+        elif question.rdtype == dns.rdatatype.A:
+            response.answer.append(
+                dns.rrset.from_text(question.name, 30, dns.rdataclass.IN, dns.rdatatype.A, LOCAL)
+            )
+        return response.to_wire()
+
+
+class SimPlatforms:
+    """The simulated platforms, status pages and DNS, running in a background thread."""
+
+    def __init__(self, story: Story, clock: StoryClock | None = None) -> None:
+        self.story = story
+        self.clock = clock or StoryClock()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="demo-servers",
+                                       daemon=True)
+        self.listeners: dict[str, _Listener] = {}
+        self.control: _Listener | None = None
+        self.dns: _DnsProtocol | None = None
+        self.dns_port = 0
+        self.requests: Counter[tuple[str, str]] = Counter()
+        self._ticker: asyncio.Task | None = None
+
+    # lifecycle ---------------------------------------------------------------
+    def start(self) -> SimPlatforms:
+        """Bind every server on 127.0.0.1 port 0 and start following the story."""
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(10)
+        return self
+
+    async def _start(self) -> None:
+        self.control = _Listener(self._control_page)
+        await self.control.accept()
+        for member in CAST:
+            self.listeners[member.id] = _Listener(self._surface_handler(member.id))
+        await self._follow()
+        self.dns = _DnsProtocol(self.world)
+        transport, _ = await self.loop.create_datagram_endpoint(
+            lambda: self.dns, local_addr=(LOCAL, 0)  # type: ignore[arg-type, return-value]
+        )
+        self.dns_port = transport.get_extra_info("sockname")[1]
+        self._ticker = asyncio.ensure_future(self._tick())
+
+    def stop(self) -> None:
+        """Close every server and stop the background loop."""
+        if not self.thread.is_alive():
+            return
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(self._stop(), self.loop).result(5)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+        if not self.thread.is_alive():
+            self.loop.close()
+
+    async def _stop(self) -> None:
+        if self._ticker:
+            self._ticker.cancel()
+        for listener in [*self.listeners.values(), *([self.control] if self.control else [])]:
+            await listener.close()
+        if self.dns and self.dns.transport:
+            self.dns.transport.close()
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # addresses ----------------------------------------------------------------
+    @property
+    def control_port(self) -> int:
+        """Port of the control / status-page server."""
+        assert self.control is not None
+        return self.control.port
+
+    def url(self, platform: str, surface: str) -> str:
+        """The URL of a platform's HTTP surface."""
+        return f"http://{LOCAL}:{self.listeners[platform].port}/{surface}"
+
+    def status_url(self, page: str) -> str:
+        """The URL of a simulated status page's summary.json."""
+        return f"http://{LOCAL}:{self.control_port}/{page}/api/v2/summary.json"
+
+    def control_url(self) -> str:
+        """The reachability control's URL."""
+        return f"http://{LOCAL}:{self.control_port}/control"
+
+    # behaviour -------------------------------------------------------------------
+    def world(self) -> World:
+        """The story's world right now."""
+        return self.story.at(self.clock.elapsed())
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_S)
+            try:
+                await self._follow()
+            except Exception:  # the demo must keep serving whatever happens
+                log.exception("demo: following the story failed")
+
+    async def _follow(self) -> None:
+        """Refuse connections for unreachable platforms, accept for the others."""
+        down = self.world().unreachable
+        for platform, listener in self.listeners.items():
+            await (listener.refuse() if platform in down else listener.accept())
+
+    def _surface_handler(self, platform: str) -> Handler:
+        name = next(c.name for c in CAST if c.id == platform)
+
+        async def handle(path: str) -> tuple[int, str, bytes, float]:
+            surface = path.strip("/").split("/", 1)[0] or "web"
+            self.requests[(platform, surface)] += 1
+            mode, delay_s = self.world().http_mode(platform, surface)
+            if mode == "flap" and self.requests[(platform, surface)] % 2 == 0:
+                return 503, "text/plain", b"upstream connect error", 0.0
+            return (*_surface_body(name, surface), delay_s)
+
+        return handle
+
+    async def _control_page(self, path: str) -> tuple[int, str, bytes, float]:
+        if path == "/control":
+            return 200, "text/plain", b"ok", 0.0
+        page_id = path.strip("/").split("/", 1)[0]
+        if not any(p.id == page_id for p in PAGES):
+            return 404, "text/plain", b"not found", 0.0
+        summary = self.summary(page_id)
+        if path.endswith("/api/v2/summary.json"):
+            return 200, "application/json", json.dumps(summary).encode(), 0.0
+        return 200, "text/html; charset=utf-8", status_html(summary).encode(), 0.0
+
+    def summary(self, page_id: str, now: datetime | None = None) -> dict:
+        """The page's Statuspage v2 summary.json right now."""
+        now = now or datetime.now(UTC)
+        return statuspage_summary(page_id, self.world().pages.get(page_id, ()), now,
+                                  self.story.speed, f"http://{LOCAL}:{self.control_port}")
+
+
+def _surface_body(name: str, surface: str) -> tuple[int, str, bytes]:
+    """What a healthy surface answers: a page naming the brand, or an API's JSON rejection."""
+    if surface == "api":
+        error = {"error": {"message": "An access token is required.", "code": 104}}
+        return 400, "application/json", json.dumps(error).encode()
+    body = (f"<!doctype html><title>{name} (simulated)</title>"
+            f"<h1>{name}</h1><p>Platform Pulse demo: simulated {surface}.</p>")
+    return 200, "text/html; charset=utf-8", body.encode()
+
+
+def status_html(summary: dict) -> str:
+    """The human status page the dashboard links to: the same facts as summary.json."""
+    rows = "".join(f"<li>{html.escape(c['name'])}: {c['status'].replace('_', ' ')}</li>"
+                   for c in summary["components"])
+    events = "".join(
+        f"<li><b>{html.escape(i['name'])}</b> ({i['status'].replace('_', ' ')}): "
+        f"{html.escape(i['incident_updates'][0]['body'])}</li>"
+        for i in summary["incidents"] + summary["scheduled_maintenances"])
+    return (f"<!doctype html><meta charset=utf-8><title>{html.escape(summary['page']['name'])}"
+            f"</title><h1>{html.escape(summary['page']['name'])}</h1>"
+            f"<p>{html.escape(summary['status']['description'])}</p><ul>{rows}</ul>"
+            + (f"<h2>Now</h2><ul>{events}</ul>" if events else "")
+            + "<p><small>Simulated by the Platform Pulse demo.</small></p>")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def statuspage_summary(page_id: str, events: tuple[PageEvent, ...], now: datetime,
+                       speed: float, base_url: str) -> dict:
+    """A Statuspage v2 summary.json for the page's current incidents and maintenances."""
+    page = next(p for p in PAGES if p.id == page_id)
+    states = dict.fromkeys(page.components, "operational")
+    incidents, maintenances, worst = [], [], "none"
+    for index, event in enumerate(events):
+        started = now - timedelta(seconds=event.started_ago_s / speed)
+        until = now + timedelta(seconds=event.ends_in_s / speed)
+        live = event.status not in ("scheduled",)
+        level = "maintenance" if event.impact == "maintenance" else event.impact
+        components = [{"id": f"{page_id}-{c.lower().replace(' ', '-')}", "name": c,
+                       "status": _COMPONENT[level] if live else "operational"}
+                      for c in event.components]
+        if live:
+            states.update({c: _COMPONENT[level] for c in event.components})
+        item = {
+            "id": f"{page_id}-{index}", "name": event.name, "status": event.status,
+            "impact": level, "created_at": _iso(started), "updated_at": _iso(now),
+            "started_at": _iso(started), "shortlink": f"{base_url}/{page_id}/incidents/{index}",
+            "components": components,
+            "incident_updates": [{"status": event.status, "body": event.update,
+                                  "created_at": _iso(started), "display_at": _iso(started)}],
+        }
+        if level == "maintenance":
+            maintenances.append({**item, "scheduled_for": _iso(started),
+                                 "scheduled_until": _iso(until)})
+        else:
+            incidents.append(item)
+            worst = max(worst, level, key=_LEVELS.__getitem__)
+    indicator = worst if worst != "none" else (
+        "maintenance" if "under_maintenance" in states.values() else "none")
+    return {
+        "page": {"id": f"demo-{page_id}", "name": page.name, "url": f"{base_url}/{page_id}",
+                 "time_zone": "Etc/UTC", "updated_at": _iso(now)},
+        "status": {"indicator": indicator, "description": _INDICATOR_TEXT[indicator]},
+        "components": [{"id": f"{page_id}-{name.lower().replace(' ', '-')}", "name": name,
+                        "status": status, "group": False, "group_id": None}
+                       for name, status in states.items()],
+        "incidents": incidents,
+        "scheduled_maintenances": maintenances,
+    }
