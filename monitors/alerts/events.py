@@ -258,7 +258,7 @@ def _provider_opened(
 
 
 def _provider_resolved(provider: str, group: list[AlertEvent], context: _Round) -> AlertEvent:
-    parts = [(e.platforms[0], e.body.splitlines()[0]) for e in group]
+    parts = [(e.platforms[0], e.body.split("\n\n")[0]) for e in group]  # facts, no footer
     title, body, summary = messages.provider_resolved_message(provider, parts, context.settings)
     severity = "down" if any(e.severity == "down" for e in group) else "degraded"
     since = min(e.since for e in group if e.since) if any(e.since for e in group) else None
