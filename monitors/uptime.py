@@ -1,0 +1,352 @@
+"""Uptime per platform and window, the daily series, the summary and period comparison.
+
+Definitions (per platform, inside the window, up to now):
+- observed time: time the history covers (hours with samples; the whole window for a plain
+  DataFrame of samples); unknown time: buckets where no vantage could measure (own network
+  offline). known = observed − unknown.
+- down_s / degraded_s: outage time that was down / degraded, minus unknown time inside it.
+- uptime_pct = 100 × (known − down_s) / known; degraded time does not count against uptime
+  (it is reported next to it). None when nothing is known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from monitors.config import Business, Monitor, Platform, Settings
+from monitors.coverage import (
+    coverage_from_rollups,
+    coverage_from_samples,
+    unknown_spans,
+    vantage_offline,
+)
+from monitors.impact import (
+    ImpactEstimate,
+    estimate_all,
+    general_assumptions,
+    total,
+    value_assumptions,
+)
+from monitors.impact import to_json as impact_json
+from monitors.incidents import Outage, detect_timeline, iso
+from monitors.intervals import EMPTY, Spans, intersect, spans_of, to_ns
+from monitors.timeutil import Window, parse_window, utcnow, zone
+from monitors.verdicts import GAP_ROUNDS
+
+# Outages that began before the window are looked for this far back, so they keep their start.
+LOOKBACK = timedelta(days=1)
+
+
+def _outage_spans(outages: Sequence[Outage], until: datetime) -> tuple[Spans, Spans]:
+    """(all outage time, down time) of one platform's outages."""
+    down_pairs: list[tuple[datetime, datetime | None]] = []
+    for outage in outages:
+        if outage.severity == "down":
+            down_pairs.extend(outage.down_spans or [(outage.start, outage.end)])
+    whole = spans_of(((o.start, o.end) for o in outages), until)
+    return whole, intersect(spans_of(down_pairs, until), whole)
+
+
+def _measure(
+    outages: Sequence[Outage], unknown: Spans, coverage: Spans, edges: np.ndarray, until: datetime
+) -> dict[str, np.ndarray]:
+    """Observed, unknown, known, down and degraded seconds per [edges[k], edges[k+1])."""
+    whole, down = _outage_spans(outages, until)
+    unknown = intersect(unknown, coverage)
+    whole, down = intersect(whole, coverage), intersect(down, coverage)
+    observed = coverage.measure(edges)
+    unknown_s = unknown.measure(edges)
+    down_s = down.measure(edges) - intersect(down, unknown).measure(edges)
+    outage_s = whole.measure(edges) - intersect(whole, unknown).measure(edges)
+    known = observed - unknown_s
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(known > 0, np.clip(100.0 * (known - down_s) / known, 0.0, 100.0), np.nan)
+    return {
+        "observed_s": observed, "unknown_s": unknown_s, "known_s": known,
+        "down_s": down_s, "degraded_s": np.clip(outage_s - down_s, 0.0, None), "uptime_pct": pct,
+    }
+
+
+def _bounds(window: Window, now: datetime | None) -> tuple[int, int, datetime]:
+    until = min(window.end, now) if now else window.end
+    until = max(until, window.start)
+    return to_ns(window.start), to_ns(until), until
+
+
+def uptime_table(
+    outages: Sequence[Outage],
+    window: Window,
+    platforms: Sequence[str],
+    *,
+    unknown: Mapping[str, Spans] | None = None,
+    coverage: Mapping[str, Spans] | None = None,
+    now: datetime | None = None,
+) -> pd.DataFrame:
+    """One row per platform: observed/unknown/known/down/degraded seconds, uptime_pct, incidents."""
+    lo, hi, until = _bounds(window, now)
+    rows = []
+    for pid in platforms:
+        mine = [o for o in outages if o.platform == pid]
+        cover = coverage.get(pid, EMPTY) if coverage is not None else Spans.of([lo], [hi])
+        figures = _measure(mine, (unknown or {}).get(pid, EMPTY), cover.clip(lo, hi),
+                           np.array([lo, hi]), until)
+        row = {"platform": pid, **{k: float(v[0]) for k, v in figures.items()}}
+        row["incidents"] = sum(1 for o in mine if _overlaps(o, window.start, until))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=[
+        "platform", "observed_s", "unknown_s", "known_s", "down_s", "degraded_s", "uptime_pct",
+        "incidents",
+    ])
+
+
+def _overlaps(outage: Outage, start: datetime, end: datetime) -> bool:
+    return outage.start < end and (outage.end is None or outage.end > start)
+
+
+def day_edges(window: Window, timezone: str, now: datetime | None = None) -> np.ndarray:
+    """Window start, every local midnight inside it, and its end (ns): the daily buckets."""
+    lo, hi, until = _bounds(window, now)
+    tz = zone(timezone)
+    first = window.start.astimezone(tz).date()
+    last = until.astimezone(tz).date()
+    midnights = pd.date_range(first, last + timedelta(days=1), freq="D", tz=tz)
+    inner = midnights.as_unit("ns").asi8
+    return np.r_[lo, inner[(inner > lo) & (inner < hi)], hi]
+
+
+def daily_table(
+    outages: Sequence[Outage],
+    window: Window,
+    platforms: Sequence[str],
+    timezone: str,
+    *,
+    unknown: Mapping[str, Spans] | None = None,
+    coverage: Mapping[str, Spans] | None = None,
+    now: datetime | None = None,
+) -> pd.DataFrame:
+    """One row per platform per local calendar day (business timezone) with its uptime."""
+    lo, hi, until = _bounds(window, now)
+    edges = day_edges(window, timezone, now)
+    days = pd.DatetimeIndex(edges[:-1].view("datetime64[ns]"), tz="UTC").tz_convert(timezone)
+    frames = []
+    for pid in platforms:
+        cover = coverage.get(pid, EMPTY) if coverage is not None else Spans.of([lo], [hi])
+        figures = _measure([o for o in outages if o.platform == pid],
+                           (unknown or {}).get(pid, EMPTY), cover.clip(lo, hi), edges, until)
+        frames.append(pd.DataFrame({"day": days.date, "platform": pid, **figures}))
+    if not frames:
+        return pd.DataFrame(columns=["day", "platform", "observed_s", "unknown_s", "known_s",
+                                     "down_s", "degraded_s", "uptime_pct"])
+    return pd.concat(frames, ignore_index=True)
+
+
+@dataclass(slots=True)
+class Analysis:
+    """Everything the summary, CLI, dashboard and report show for one window."""
+
+    window: Window
+    until: datetime
+    business: Business
+    outages: list[Outage]
+    uptime: pd.DataFrame
+    daily: pd.DataFrame
+    impacts: dict[str, ImpactEstimate]
+    vantage_offline_s: float = 0.0
+    vantages_offline_s: dict[str, float] = field(default_factory=dict)
+    platforms: dict[str, Platform] = field(default_factory=dict)
+
+
+def analyse(
+    samples: pd.DataFrame,
+    platforms: Sequence[Platform],
+    monitor: Monitor,
+    business: Business,
+    window: Window,
+    *,
+    now: datetime | None = None,
+    coverage: Mapping[str, Spans] | None = None,
+) -> Analysis:
+    """Outages, uptime, daily series and impact of these samples over the window.
+
+    `coverage=None` means the samples are complete (not sparse): coverage is taken from them.
+    """
+    now = now or utcnow()
+    detection = detect_timeline(samples, platforms, monitor, now=now, business=business,
+                                coverage=coverage is None)
+    _, _, until = _bounds(window, now)
+    outages = [o for o in detection.outages if _overlaps(o, window.start, until)]
+    ids = [p.id for p in platforms]
+    cover = coverage_from_samples(detection) if coverage is None else dict(coverage)
+    unknown = unknown_spans(detection)
+    for pid in ids:  # what we saw happen was observed, whatever the coverage estimate says
+        seen = _outage_spans([o for o in outages if o.platform == pid], until)[0]
+        cover[pid] = cover.get(pid, EMPTY).union(seen).union(unknown.get(pid, EMPTY))
+    inside = [o.impact is not None and o.start >= window.start and o.end is not None
+              and o.end <= window.end for o in outages]
+    clipped = iter(estimate_all([o for o, keep in zip(outages, inside, strict=True) if not keep],
+                                {p.id: p.impact for p in platforms}, business, now=now,
+                                within=window))
+    costs = [o.impact if keep else next(clipped) for o, keep in zip(outages, inside, strict=True)]
+    impacts = {
+        pid: total((c for o, c in zip(outages, costs, strict=True) if o.platform == pid),
+                   business.currency)
+        for pid in ids
+    }
+    offline = vantage_offline(detection, window, now)
+    return Analysis(
+        window=window, until=until, business=business, outages=outages,
+        uptime=uptime_table(outages, window, ids, unknown=unknown, coverage=cover, now=now),
+        daily=daily_table(outages, window, ids, business.timezone, unknown=unknown,
+                          coverage=cover, now=now),
+        impacts=impacts, vantage_offline_s=offline["total_s"],
+        vantages_offline_s=offline["vantages"], platforms={p.id: p for p in platforms},
+    )
+
+
+def select_platforms(settings: Settings, ids: Sequence[str] | None) -> list[Platform]:
+    """The configured platforms, or only those ids (ValueError naming an unknown one)."""
+    if not ids:
+        return list(settings.platforms)
+    unknown = [i for i in ids if settings.platform(i) is None]
+    if unknown:
+        known = ", ".join(p.id for p in settings.platforms) or "none"
+        raise ValueError(f"unknown platform {unknown[0]!r} (configured: {known})")
+    return [p for p in settings.platforms if p.id in ids]
+
+
+def context_s(platforms: Sequence[Platform], monitor: Monitor) -> float:
+    """Seconds of quiet samples needed around eventful hours to judge them exactly.
+
+    Enough rounds to see an outage recover and to tell a data gap from a run of failures;
+    hours absent from eventful reads were all up, so more context changes nothing.
+    """
+    longest = max([p.interval or monitor.interval for p in platforms] or [monitor.interval])
+    return (max(monitor.recover, GAP_ROUNDS) + 1) * longest + 60.0
+
+
+def analyse_history(
+    settings: Settings,
+    window: Window | str,
+    *,
+    platforms: Sequence[str] | None = None,
+    now: datetime | None = None,
+) -> Analysis:
+    """analyse() over the history: sparse eventful samples plus hourly roll-ups for coverage.
+
+    Reads only hours with something other than `up` (history.read_eventful_samples), so a
+    year costs little more than its incidents.
+    """
+    from monitors import history
+
+    now = now or utcnow()
+    window = parse_window(window, end=now) if isinstance(window, str | int | float) else window
+    chosen = select_platforms(settings, platforms)
+    ids = [p.id for p in chosen]
+    endpoint = settings.monitor.storage_endpoint
+    samples = history.read_eventful_samples(
+        settings.data, window.start - LOOKBACK, window.end, platforms=ids,
+        pad_s=context_s(chosen, settings.monitor), storage_endpoint=endpoint,
+    )
+    rollups = history.read_rollups(
+        settings.data, window.start, window.end, platforms=ids, storage_endpoint=endpoint
+    )
+    intervals = {p.id: p.interval or settings.monitor.interval for p in chosen}
+    return analyse(samples, chosen, settings.monitor, settings.business, window, now=now,
+                   coverage=coverage_from_rollups(rollups, intervals))
+
+
+def summary_json(analysis: Analysis) -> dict:
+    """The DESIGN.md summary object (plus name, unknown_s, known_s and the assumptions)."""
+    rows = []
+    for row in analysis.uptime.to_dict("records"):
+        pct = row["uptime_pct"]
+        rows.append({
+            "platform": row["platform"],
+            "name": analysis.platforms[row["platform"]].name,
+            "uptime_pct": None if pd.isna(pct) else round(float(pct), 4),
+            "down_s": round(row["down_s"], 3),
+            "degraded_s": round(row["degraded_s"], 3),
+            "unknown_s": round(row["unknown_s"], 3),
+            "known_s": round(row["known_s"], 3),
+            "incidents": int(row["incidents"]),
+            "impact": impact_json(analysis.impacts[row["platform"]]),
+        })
+    return {
+        "window": {"start": iso(analysis.window.start), "end": iso(analysis.until)},
+        "platforms": rows,
+        "vantage_offline_s": round(analysis.vantage_offline_s, 3),
+        "vantages_offline_s": analysis.vantages_offline_s,
+        "assumptions": summary_assumptions(analysis),
+    }
+
+
+def summary_assumptions(analysis: Analysis) -> list[str]:
+    """The shared impact assumptions, then each platform's value, named."""
+    lines = list(general_assumptions(analysis.business))
+    for platform in analysis.platforms.values():
+        lines += [f"{platform.name}: {line}"
+                  for line in value_assumptions(platform.impact, analysis.business.currency)]
+    return lines
+
+
+def summarize(
+    settings: Settings,
+    window: Window | str,
+    *,
+    platforms: Sequence[str] | None = None,
+    now: datetime | None = None,
+) -> dict:
+    """The summary JSON of DESIGN.md for a window, read from the history."""
+    return summary_json(analyse_history(settings, window, platforms=platforms, now=now))
+
+
+def daily_uptime(
+    settings: Settings,
+    window: Window | str,
+    *,
+    platforms: Sequence[str] | None = None,
+    now: datetime | None = None,
+) -> pd.DataFrame:
+    """Uptime per platform per local day (business timezone), read from the history."""
+    return analyse_history(settings, window, platforms=platforms, now=now).daily
+
+
+def compare_summaries(current: dict, previous: dict) -> list[dict]:
+    """Per platform: this window's figures next to the previous window's, with changes."""
+    before = {p["platform"]: p for p in previous["platforms"]}
+    rows = []
+    for now_ in current["platforms"]:
+        was = before.get(now_["platform"], {})
+        up, up_was = now_["uptime_pct"], was.get("uptime_pct")
+        amount, amount_was = now_["impact"]["amount"], (was.get("impact") or {}).get("amount")
+        rows.append({
+            "platform": now_["platform"],
+            "uptime_pct": up, "previous_uptime_pct": up_was,
+            "uptime_change_pp": None if up is None or up_was is None else round(up - up_was, 4),
+            "down_s": now_["down_s"], "previous_down_s": was.get("down_s"),
+            "incidents": now_["incidents"], "previous_incidents": was.get("incidents"),
+            "impact": amount, "previous_impact": amount_was,
+            "impact_change": None if amount_was is None else round(amount - amount_was, 2),
+        })
+    return rows
+
+
+def compare_periods(
+    settings: Settings,
+    window: Window | str,
+    *,
+    platforms: Sequence[str] | None = None,
+    now: datetime | None = None,
+) -> dict:
+    """This window against the previous one of the same length: both summaries and changes."""
+    now = now or utcnow()
+    window = parse_window(window, end=now) if isinstance(window, str | int | float) else window
+    current = summarize(settings, window, platforms=platforms, now=now)
+    previous = summarize(settings, window.previous(), platforms=platforms, now=now)
+    return {"current": current, "previous": previous,
+            "platforms": compare_summaries(current, previous)}
