@@ -235,6 +235,7 @@ def analyse_history(
     *,
     platforms: Sequence[str] | None = None,
     now: datetime | None = None,
+    vantages: Sequence[str] | None = None,
 ) -> Analysis:
     """analyse() over the history: sparse eventful samples plus hourly roll-ups for coverage.
 
@@ -253,8 +254,11 @@ def analyse_history(
         pad_s=context_s(chosen, settings.monitor), storage_endpoint=endpoint,
     )
     rollups = history.read_rollups(
-        settings.data, window.start, window.end, platforms=ids, storage_endpoint=endpoint
+        settings.data, window.start, window.end, platforms=ids, storage_endpoint=endpoint,
+        vantages=list(vantages) if vantages else None,
     )
+    if vantages and len(samples):  # only what these vantages saw (dashboard filter)
+        samples = samples[samples["vantage"].isin(list(vantages))]
     intervals = {p.id: p.interval or settings.monitor.interval for p in chosen}
     return analyse(samples, chosen, settings.monitor, settings.business, window, now=now,
                    coverage=coverage_from_rollups(rollups, intervals))

@@ -1,0 +1,278 @@
+"""Pure functions from DataFrames to plotly Figures, with one palette and one type scale."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from monitors import present
+
+STATUS_COLORS = {"up": "#16a34a", "degraded": "#f59e0b", "down": "#dc2626", "unknown": "#94a3b8"}
+SEVERITY_COLORS = {"down": STATUS_COLORS["down"], "degraded": STATUS_COLORS["degraded"],
+                   "maintenance": "#6366f1"}
+IMPACT_COLORS = {"revenue": "#2563eb", "leads_value": "#7c3aed", "ad_spend": "#0891b2"}
+# Streamlit's own face first (the app), then what a report's reader or kaleido has.
+FONT = ("'Source Sans', 'Source Sans 3', 'Source Sans Pro', Inter, 'Segoe UI', "
+        "'Helvetica Neue', Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif")
+INK, MUTED, GRID = "#0f172a", "#64748b", "#e2e8f0"
+# Uptime colour steps: anything under 99 % is a bad day for a platform a business sells through.
+UPTIME_SCALE = [[0.0, "#991b1b"], [0.5, "#dc2626"], [0.8, "#f59e0b"], [0.9, "#facc15"],
+                [0.97, "#86efac"], [1.0, "#16a34a"]]
+UPTIME_FLOOR = 95.0
+
+
+def style(fig: go.Figure, *, title: str = "", height: int | None = None,
+          large: bool = False) -> go.Figure:
+    """Apply the house look: fonts, margins, grid, legend on top; large=True for projectors."""
+    base = 18 if large else 13
+    fig.update_layout(
+        template="plotly_white",
+        font={"family": FONT, "size": base, "color": INK},
+        title={"text": title, "font": {"size": base + 5}, "x": 0, "xanchor": "left"}
+        if title else None,
+        margin={"l": 8, "r": 16, "t": 56 if title else 24, "b": 8},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="#ffffff",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 1, "xanchor": "right",
+                "title": None, "font": {"size": base}, "traceorder": "normal"},
+        hoverlabel={"font": {"family": FONT, "size": base}, "bgcolor": "#ffffff"},
+        height=height,
+    )
+    fig.update_xaxes(gridcolor=GRID, linecolor=GRID, automargin=True,
+                     tickfont={"color": MUTED, "size": base - 1})
+    fig.update_yaxes(gridcolor=GRID, linecolor=GRID, automargin=True,
+                     tickfont={"color": INK, "size": base})
+    return fig
+
+
+def _local(series: pd.Series, tz: str) -> pd.Series:
+    """UTC timestamps as naive wall-clock times in the business timezone (plotly has no tz)."""
+    stamps = pd.to_datetime(series, utc=True)
+    return stamps.dt.tz_convert(tz).dt.tz_localize(None)
+
+
+def empty(message: str, *, height: int = 220, large: bool = False) -> go.Figure:
+    """A blank figure that says why it is blank."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper",
+                       yref="paper", font={"size": 20 if large else 15, "color": MUTED})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return style(fig, height=height, large=large)
+
+
+def _rows_height(n: int, large: bool, per_row: int = 34, base: int = 110) -> int:
+    return base + max(n, 1) * (per_row + (4 if large else 0))
+
+
+def outage_timeline(incidents: pd.DataFrame, *, tz: str, start=None, end=None,
+                    platforms: Sequence[str] = (), title: str = "",
+                    large: bool = False) -> go.Figure:
+    """Outages as bars per platform over time, coloured by severity, with a rich hover.
+
+    `incidents` is tables.incident_frame(); `platforms` lists display names to show even
+    without outages (so a quiet platform is visibly quiet).
+    """
+    names = list(dict.fromkeys([*platforms, *incidents.get("name", [])]))
+    if not names:
+        return empty("No platforms to show", large=large)
+    fig = go.Figure()
+    span_ms = ((pd.Timestamp(end) - pd.Timestamp(start)).total_seconds() * 1000
+               if start is not None and end is not None else 0)
+    min_ms = max(60_000.0, span_ms / 250)  # a 10-minute outage in 90 days must stay visible
+    for severity, color in SEVERITY_COLORS.items():
+        rows = incidents[incidents["severity"] == severity] if len(incidents) else incidents
+        if rows.empty:
+            continue
+        begin, finish = _local(rows["start"], tz), _local(rows["end"], tz)
+        width_ms = (finish - begin).dt.total_seconds() * 1000
+        fig.add_trace(go.Bar(
+            base=begin, x=width_ms.clip(lower=min_ms), y=rows["name"], orientation="h",
+            name=present.SEVERITY_LABELS[severity], marker={"color": color, "line": {"width": 0}},
+            customdata=_hover_rows(rows, tz), hovertemplate="%{customdata}<extra></extra>",
+        ))
+    fig.update_layout(barmode="overlay", bargap=0.35, showlegend=True)
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(names)),
+                     range=[-0.6, len(names) - 0.4], showgrid=False)
+    fig.update_xaxes(type="date", title=None)
+    if start is not None and end is not None:
+        fig.update_xaxes(range=[_local(pd.Series([start]), tz).iloc[0],
+                                _local(pd.Series([end]), tz).iloc[0]])
+    if incidents.empty:
+        fig.add_annotation(text="No outages in this window", showarrow=False, x=0.5, y=0.5,
+                           xref="paper", yref="paper", font={"size": 16, "color": MUTED})
+    return style(fig, title=title, height=_rows_height(len(names), large), large=large)
+
+
+def _hover_rows(rows: pd.DataFrame, tz: str) -> list[str]:
+    texts = []
+    for row in rows.itertuples(index=False):
+        lines = [f"<b>{_esc(row.name)}</b> — {present.SEVERITY_LABELS.get(row.severity, '')}",
+                 f"{present.local_time(row.start, tz)} → "
+                 f"{'ongoing' if row.ongoing else present.local_time(row.end, tz)}"
+                 f" ({present.duration(row.duration_s)})",
+                 f"Cause: {_esc(row.cause)}"]
+        if row.surfaces:
+            lines.append(f"Surfaces: {_esc(row.surfaces)}")
+        if row.impact:
+            lines.append(f"Impact: ~{present.money(row.impact, row.currency)}")
+        if row.lead:
+            lines.append(_esc(row.lead[0].upper() + row.lead[1:]))
+        texts.append("<br>".join(lines))
+    return texts
+
+
+def _esc(text: object) -> str:
+    """Plotly renders a subset of HTML in hover text; keep vendor text literal."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def uptime_heatmap(daily: pd.DataFrame, *, title: str = "", large: bool = False) -> go.Figure:
+    """Daily uptime per platform (rows) and day (columns); grey where there is no data.
+
+    `daily` has columns day (date), name, uptime_pct (NaN = no measurement).
+    """
+    if daily.empty:
+        return empty("No daily uptime yet — it appears after the first day of checks",
+                     large=large)
+    grid = daily.pivot_table(index="name", columns="day", values="uptime_pct", aggfunc="mean",
+                             dropna=False, sort=False)
+    names = list(dict.fromkeys(daily["name"]))
+    grid = grid.reindex(index=names)
+    days = [pd.Timestamp(d).strftime("%a %d %b") for d in grid.columns]
+    text = grid.map(lambda v: "no data" if pd.isna(v) else present.pct(v))
+    fig = go.Figure(go.Heatmap(
+        z=grid.to_numpy(), x=[pd.Timestamp(d) for d in grid.columns], y=names,
+        zmin=UPTIME_FLOOR, zmax=100, colorscale=UPTIME_SCALE, xgap=2, ygap=2,
+        customdata=[[f"{d}: {t}" for d, t in zip(days, row, strict=True)]
+                    for row in text.to_numpy()],
+        hovertemplate="<b>%{y}</b><br>%{customdata}<extra></extra>",
+        colorbar={"thickness": 10, "ticksuffix": " %", "tickvals": [95, 97, 99, 100],
+                  "len": 0.9, "outlinewidth": 0},
+    ))
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    fig.update_xaxes(showgrid=False, type="date")
+    style(fig, title=title, height=_rows_height(len(names), large, 30), large=large)
+    return fig.update_layout(plot_bgcolor="#f1f5f9")  # grey shows through days without data
+
+
+def uptime_bars(table: pd.DataFrame, column: str, *, title: str = "",
+                large: bool = False) -> go.Figure:
+    """Horizontal uptime bars per platform for one window column of tables.uptime_table()."""
+    rows = table.dropna(subset=[column])
+    if rows.empty:
+        return empty("No uptime measured in this window yet", large=large)
+    values = rows[column].astype(float)
+    colors = [_uptime_color(v) for v in values]
+    floor = min(99.0, float(values.min()) - 0.5)
+    fig = go.Figure(go.Bar(
+        x=values, y=rows["name"], orientation="h", marker={"color": colors},
+        text=[present.pct(v) for v in values], textposition="outside", cliponaxis=False,
+        hovertemplate="<b>%{y}</b><br>%{text}<extra></extra>",
+    ))
+    fig.update_xaxes(range=[max(0.0, floor), 100.0], ticksuffix=" %", title=None)
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    return style(fig, title=title, height=_rows_height(len(rows), large, 30), large=large)
+
+
+def _uptime_color(value: float) -> str:
+    if value >= 99.9:
+        return STATUS_COLORS["up"]
+    if value >= 99.0:
+        return STATUS_COLORS["degraded"]
+    return STATUS_COLORS["down"]
+
+
+def latency_chart(rollups: pd.DataFrame, *, tz: str, names: dict[str, str] | None = None,
+                  title: str = "", large: bool = False) -> go.Figure:
+    """Hourly latency per platform: p50 as a line, p95 as a dotted line of the same colour.
+
+    `rollups` has columns hour (UTC), platform, latency_p50, latency_p95 (one row per check;
+    a platform's hour is the median of its checks' p50 and the max of their p95).
+    """
+    rows = rollups.dropna(subset=["latency_p50"]) if len(rollups) else rollups
+    if rows.empty:
+        return empty("No latency measured in this window yet", large=large)
+    order = list(dict.fromkeys(rows["platform"]))
+    hourly = rows.groupby(["platform", "hour"], as_index=False, observed=True).agg(
+        p50=("latency_p50", "median"), p95=("latency_p95", "max"))
+    names = names or {}
+    fig = go.Figure()
+    palette = _palette()
+    groups = dict(tuple(hourly.groupby("platform", observed=True)))
+    for i, platform in enumerate(order):
+        group = groups[platform]
+        color, label = palette[i % len(palette)], names.get(platform, platform)
+        x = _local(group["hour"], tz)
+        fig.add_trace(go.Scatter(x=x, y=group["p50"], name=label, legendgroup=label,
+                                 mode="lines", line={"color": color, "width": 2},
+                                 hovertemplate=f"{_esc(label)} p50: %{{y:.0f}} ms<extra></extra>"))
+        fig.add_trace(go.Scatter(x=x, y=group["p95"], name=f"{label} p95", legendgroup=label,
+                                 mode="lines", showlegend=False,
+                                 line={"color": color, "width": 1, "dash": "dot"},
+                                 hovertemplate=f"{_esc(label)} p95: %{{y:.0f}} ms<extra></extra>"))
+    fig.update_yaxes(title="ms (line p50 · dotted p95)", rangemode="tozero")
+    fig.update_layout(hovermode="x unified")
+    return style(fig, title=title, height=380 if not large else 520, large=large)
+
+
+def _palette() -> list[str]:
+    return ["#2563eb", "#db2777", "#0891b2", "#7c3aed", "#ea580c", "#059669", "#4f46e5",
+            "#be123c", "#0d9488", "#9333ea", "#ca8a04", "#475569", "#c026d3", "#65a30d"]
+
+
+def impact_bars(table: pd.DataFrame, *, currency: str, title: str = "",
+                large: bool = False) -> go.Figure:
+    """Estimated impact per platform, stacked: revenue, leads (value) and ad spend."""
+    rows = table[table["impact"] > 0] if len(table) else table
+    if rows.empty:
+        return empty("No estimated impact in this window", large=large)
+    fig = go.Figure()
+    parts = {"revenue": "Lost revenue", "leads_value": "Lost leads (value)",
+             "ad_spend": "Ad spend at risk"}
+    for column, label in parts.items():
+        fig.add_trace(go.Bar(
+            x=rows[column], y=rows["name"], orientation="h", name=label,
+            marker={"color": IMPACT_COLORS[column]},
+            customdata=[present.money(v, currency) for v in rows[column]],
+            hovertemplate=f"<b>%{{y}}</b><br>{label}: %{{customdata}}<extra></extra>",
+        ))
+    totals = rows["impact"]
+    fig.add_trace(go.Scatter(
+        x=totals, y=rows["name"], mode="text", text=[present.money(v, currency) for v in totals],
+        textposition="middle right", showlegend=False, hoverinfo="skip",
+        textfont={"size": 19 if large else 13, "color": INK},
+    ))
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title=f"estimated {currency}", range=[0, float(totals.max()) * 1.22])
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    return style(fig, title=title, height=_rows_height(len(rows), large, 36), large=large)
+
+
+def heartbeat_strip(rounds: pd.DataFrame, *, tz: str, title: str = "",
+                    large: bool = False) -> go.Figure:
+    """The recent rounds per platform as coloured squares (newest right): a pulse at a glance."""
+    if rounds.empty:
+        return empty("No checks yet — the first round appears within a minute", height=160,
+                     large=large)
+    fig = go.Figure()
+    for status, color in STATUS_COLORS.items():
+        rows = rounds[rounds["status"] == status]
+        if rows.empty:
+            continue
+        detail = [f"{present.STATUS_LABELS[status]}" + (f" — {_esc(s)}" if s else "")
+                  for s in rows["surfaces"]]
+        fig.add_trace(go.Scatter(
+            x=_local(rows["ts"], tz), y=rows["name"], mode="markers",
+            name=present.STATUS_LABELS[status],
+            marker={"symbol": "square", "size": 13 if not large else 17, "color": color,
+                    "line": {"width": 0}},
+            customdata=detail,
+            hovertemplate="<b>%{y}</b> %{x|%H:%M:%S}<br>%{customdata}<extra></extra>",
+        ))
+    names = list(dict.fromkeys(rounds["name"]))
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(names)), showgrid=False)
+    fig.update_xaxes(showgrid=False, tickformat="%H:%M")
+    return style(fig, title=title, height=_rows_height(len(names), large, 24, 80), large=large)

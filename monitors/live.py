@@ -1,0 +1,200 @@
+"""The live status board: platform-rounds, one tile row per platform, the heartbeat strip."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+import pandas as pd
+
+from monitors import present
+from monitors.config import Platform
+from monitors.incidents import Outage
+
+_ROUND = ["vantage", "platform", "ts"]
+ROUND_COLUMNS = [*_ROUND, "status", "failing", "ok", "latency_ms", "offline",
+                 "official_status", "official_detail"]
+BOARD_COLUMNS = ["platform", "name", "provider", "status", "confirmed", "since", "latency_ms",
+                 "last_check", "age_s", "surfaces", "failing", "official_status",
+                 "official_text", "official_url", "cause", "note", "vantages"]
+
+
+def platform_rounds(samples: pd.DataFrame) -> pd.DataFrame:
+    """One row per platform-round (vantage, platform, ts): verdict, failing/ok surfaces, latency.
+
+    1. Probe surfaces are the non-statuspage checks; statuspage rows give the official columns.
+    2. A round with a vantage_offline sample is unknown (our network, not the platform).
+    3. Every known surface failing -> down, only some -> degraded, none -> up.
+    """
+    if samples.empty:
+        return pd.DataFrame(columns=ROUND_COLUMNS)
+    probe = samples[samples["kind"] != "statuspage"]
+    keyed = probe.assign(
+        _down=probe["status"].eq("down"),
+        _bad=probe["status"].isin(["down", "degraded"]),
+        _unknown=probe["status"].eq("unknown"),
+        _offline=probe["error"].eq("vantage_offline"),
+        _lat=probe["latency_ms"].where(probe["status"].isin(["up", "degraded"])),
+    )
+    grouped = keyed.groupby(_ROUND, sort=True, observed=True)
+    rounds = grouped.agg(
+        n=("status", "size"), down=("_down", "sum"), bad=("_bad", "sum"),
+        unknown=("_unknown", "sum"), offline=("_offline", "any"), latency_ms=("_lat", "median"),
+    ).reset_index()
+    bad = keyed[keyed["_bad"]]
+    bad = bad.assign(_pair=list(zip(bad["check"], bad["status"], strict=True)))
+    failing = bad.groupby(_ROUND, observed=True)["_pair"].agg(tuple)
+    working = (keyed[keyed["status"].eq("up")].groupby(_ROUND, observed=True)["check"]
+               .agg(tuple))
+    rounds = rounds.merge(failing.rename("failing"), on=_ROUND, how="left")
+    rounds = rounds.merge(working.rename("ok"), on=_ROUND, how="left")
+    rounds["failing"] = rounds["failing"].apply(lambda v: v if isinstance(v, tuple) else ())
+    rounds["ok"] = rounds["ok"].apply(lambda v: v if isinstance(v, tuple) else ())
+    known = rounds["n"] - rounds["unknown"]
+    rounds["status"] = "up"
+    rounds.loc[rounds["bad"] > 0, "status"] = "degraded"
+    rounds.loc[(known > 0) & (rounds["down"] == known), "status"] = "down"
+    rounds.loc[(known == 0) | rounds["offline"], "status"] = "unknown"
+    return _with_official(rounds, samples)[ROUND_COLUMNS]
+
+
+def _with_official(rounds: pd.DataFrame, samples: pd.DataFrame) -> pd.DataFrame:
+    official = samples[samples["kind"] == "statuspage"]
+    official = (official.sort_values("ts").drop_duplicates(_ROUND, keep="last")
+                [[*_ROUND, "status", "detail"]]
+                .rename(columns={"status": "official_status", "detail": "official_detail"}))
+    return rounds.merge(official, on=_ROUND, how="left")
+
+
+def _combine(latest: pd.DataFrame) -> tuple[str, str]:
+    """One status across vantages: what more than half of the online ones saw, else degraded."""
+    online = latest[~latest["offline"]]
+    if online.empty:
+        return "unknown", "own network offline" if latest["offline"].any() else ""
+    counts = online["status"].value_counts()
+    if len(online) == 1 or counts.iloc[0] == len(online):
+        return str(counts.index[0]), ""
+    for status in ("down", "degraded", "up"):
+        if counts.get(status, 0) * 2 > len(online):
+            return status, ""
+    seen = ", ".join(f"{s} from {v}" for v, s in zip(online["vantage"], online["status"],
+                                                     strict=True))
+    return "degraded", f"vantages disagree: {seen}"
+
+
+def _streak_start(rows: pd.DataFrame, status: str) -> pd.Timestamp | None:
+    """First ts of the latest run of rounds with this status (None if it spans everything)."""
+    differs = rows.index[rows["status"].ne(status)]
+    if len(differs) == 0:
+        return None
+    after = rows.loc[differs[-1]:].iloc[1:]
+    return after["ts"].iloc[0] if len(after) else None
+
+
+def _official_columns(platform: Platform, official: Mapping[str, dict],
+                      latest: pd.DataFrame) -> tuple[object, str, str]:
+    info = official.get(platform.id)
+    if info:
+        indicator = str(info.get("indicator") or "none")
+        status = {"none": "up", "minor": "degraded", "maintenance": "degraded",
+                  "major": "down", "critical": "down"}.get(indicator, "unknown")
+        text = info.get("title") or info.get("description") or present.OFFICIAL_LABELS[status]
+        if indicator == "maintenance":
+            text = f"Maintenance: {text}"
+        return status, str(text), str(info.get("url") or platform.status_page or "")
+    known = latest["official_status"].dropna()
+    if known.empty:
+        return None, "", platform.status_page
+    status = str(known.iloc[-1])
+    detail = latest["official_detail"].dropna()
+    text = str(detail.iloc[-1]) if len(detail) else present.OFFICIAL_LABELS.get(status, "")
+    return status, text, platform.status_page
+
+
+def _ongoing(outages: Sequence[Outage]) -> dict[str, Outage]:
+    return {o.platform: o for o in outages if o.end is None}
+
+
+def _last_end(outages: Sequence[Outage]) -> dict[str, datetime]:
+    ends: dict[str, datetime] = {}
+    for outage in outages:
+        if outage.end is not None and (outage.platform not in ends
+                                       or outage.end > ends[outage.platform]):
+            ends[outage.platform] = outage.end
+    return ends
+
+
+def _board_row(platform: Platform, rows: pd.DataFrame, now: datetime, outage: Outage | None,
+               last_end: datetime | None, official: Mapping[str, dict]) -> dict:
+    row = {"platform": platform.id, "name": platform.name, "provider": platform.provider_name,
+           "status": "unknown", "confirmed": False, "since": pd.NaT, "latency_ms": float("nan"),
+           "last_check": pd.NaT, "age_s": float("nan"), "surfaces": "", "failing": (),
+           "cause": "", "note": "", "vantages": ()}
+    row["official_status"], row["official_text"], row["official_url"] = _official_columns(
+        platform, official, rows.tail(1) if len(rows) else rows)
+    if rows.empty:
+        row["note"] = "no checks yet"
+        return row
+    latest = rows[rows["ts"] == rows.groupby("vantage")["ts"].transform("max")]
+    status, note = _combine(latest)
+    main = latest.sort_values("ts").iloc[-1]
+    own = rows[rows["vantage"] == main["vantage"]].reset_index(drop=True)
+    row.update(status=status, note=note, last_check=main["ts"], latency_ms=main["latency_ms"],
+               age_s=(pd.Timestamp(now) - main["ts"]).total_seconds(),
+               failing=main["failing"], surfaces=present.surfaces_text(main["failing"], main["ok"]),
+               vantages=tuple(sorted(latest["vantage"])))
+    if outage is not None:
+        row.update(since=pd.Timestamp(outage.start), cause=outage.cause, confirmed=True)
+        if status == "up":
+            row["note"] = row["note"] or "recovering: waiting for more good rounds"
+        return row
+    if status == "up":
+        row["confirmed"] = True
+        row["since"] = pd.Timestamp(last_end) if last_end else pd.NaT
+        row["surfaces"] = ""
+        return row
+    row["since"] = _streak_start(own, status) or own["ts"].iloc[0]
+    if status in ("down", "degraded"):
+        row["note"] = row["note"] or "not confirmed yet: waiting for another failed round"
+    return row
+
+
+def status_board(samples: pd.DataFrame, platforms: Sequence[Platform], *,
+                 outages: Sequence[Outage] = (), official: Mapping[str, dict] | None = None,
+                 now: datetime) -> pd.DataFrame:
+    """One row per platform, grouped by provider: status, since when, latency, surfaces, official.
+
+    `samples` are recent raw samples; `outages` come from detection over a longer window, so
+    "since" is the outage start (or the last recovery for a platform that is up).
+    """
+    rounds = platform_rounds(samples)
+    ongoing, ends = _ongoing(outages), _last_end(outages)
+    by_platform = dict(tuple(rounds.groupby("platform", sort=False))) if len(rounds) else {}
+    rows = [
+        _board_row(p, by_platform.get(p.id, rounds.iloc[0:0]).sort_values("ts"), now,
+                   ongoing.get(p.id), ends.get(p.id), official or {})
+        for p in platforms
+    ]
+    board = pd.DataFrame(rows, columns=BOARD_COLUMNS)
+    order = {name: i for i, name in enumerate(dict.fromkeys(p.provider_name for p in platforms))}
+    board["_order"] = board["provider"].map(order)
+    return board.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
+
+
+def recent_rounds(samples: pd.DataFrame, platforms: Sequence[Platform], *,
+                  rounds: int = 30) -> pd.DataFrame:
+    """The last `rounds` platform-rounds per platform (the heartbeat strip): ts, name, status."""
+    table = platform_rounds(samples)
+    names = {p.id: p.name for p in platforms}
+    table = table[table["platform"].isin(names)]
+    if table.empty:
+        return pd.DataFrame(columns=["ts", "platform", "name", "status", "surfaces"])
+    table = table.sort_values("ts").groupby("platform", observed=True).tail(rounds)
+    table = table.assign(
+        name=table["platform"].map(names),
+        surfaces=[present.surfaces_text(f, o) for f, o in zip(table["failing"], table["ok"],
+                                                              strict=True)],
+    )
+    order = {p.id: i for i, p in enumerate(platforms)}
+    table = table.assign(_o=table["platform"].map(order)).sort_values(["_o", "ts"])
+    return table[["ts", "platform", "name", "status", "surfaces"]].reset_index(drop=True)

@@ -1,0 +1,182 @@
+"""CSV export and the self-contained meeting report (CLI commands `export` and `report`)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+from monitors import charts, export, history, images, loaders, present, report_html, tables
+from monitors.config import Settings
+from monitors.export import neutralise, safe_cell
+from monitors.timeutil import Window, utcnow
+
+__all__ = ["build_report", "cli_export", "cli_report", "export_csv", "neutralise", "safe_cell"]
+log = logging.getLogger("monitors.report")
+
+
+def samples_csv(settings: Settings, where: loaders.Scope, out: IO[str]) -> int:
+    """Stream raw samples of the window as CSV into `out`; returns the number of rows."""
+    window = where.window
+    batches = history.iter_sample_batches(settings.data, window.start, window.end,
+                                          storage_endpoint=settings.monitor.storage_endpoint)
+    if where.vantages:
+        batches = (b.filter(_in(b, "vantage", where.vantages)) for b in batches)
+    return export.write_samples(batches, out, settings.business.timezone,
+                                platforms=list(where.platforms) or None)
+
+
+def _in(batch, column: str, values: Sequence[str]):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.is_in(batch.column(column), value_set=pa.array(list(values)))
+
+
+def incidents_csv(settings: Settings, where: loaders.Scope) -> str:
+    """Outages overlapping the window as CSV text."""
+    found = loaders.outages(settings, where)
+    rows = export.incident_rows(found, settings.platforms, settings.business.timezone)
+    return export.to_csv(rows)
+
+
+def uptime_csv(settings: Settings, where: loaders.Scope) -> str:
+    """Uptime per platform for the window as CSV text."""
+    summary = loaders.summary(settings, where)
+    rows = export.uptime_rows(summary, loaders.selected(settings, where.platforms),
+                              where.window, settings.business.timezone)
+    return export.to_csv(rows)
+
+
+def export_csv(settings: Settings, what: str, where: loaders.Scope, out: IO[str]) -> None:
+    """Write one export (samples, incidents or uptime) for the window to `out`."""
+    if what == "samples":
+        samples_csv(settings, where, out)
+    elif what == "incidents":
+        out.write(incidents_csv(settings, where))
+    elif what == "uptime":
+        out.write(uptime_csv(settings, where))
+    else:
+        raise ValueError(f"unknown export {what!r}; use samples, incidents or uptime")
+
+
+@contextlib.contextmanager
+def _output(path: str | None) -> Iterator[IO[str]]:
+    """stdout, or a file written atomically (a temporary name renamed when complete)."""
+    if not path or path == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def cli_export(args, settings: Settings) -> int:
+    """`python -m monitors export --what samples|incidents|uptime [--since W] [-o F]`."""
+    where = loaders.scope(args.since, platforms=getattr(args, "platform", None) or ())
+    with _output(getattr(args, "output", None)) as out:
+        export_csv(settings, args.what, where, out)
+    return 0
+
+
+def report_data(analysis, previous: dict, platforms, settings: Settings, *, label: str,
+                now: datetime) -> report_html.ReportData:
+    """The report's content from an uptime.Analysis and the previous window's summary."""
+    from monitors import uptime
+
+    this = uptime.summary_json(analysis)
+    frame = tables.incident_frame(analysis.outages, platforms, now=now)
+    currency = settings.business.currency
+    return report_html.ReportData(
+        business=settings.business.name, tz=settings.business.timezone, currency=currency,
+        window=analysis.window, generated_at=now, window_label=label,
+        summary=tables.window_summary(this, platforms),
+        comparison=tables.period_comparison(this, previous, currency),
+        incidents=frame, impact=tables.impact_table(analysis.impacts, platforms, frame),
+        providers=tables.provider_incidents(analysis.outages, settings.business.timezone,
+                                            now=now),
+        assumptions=tables.general_assumptions(settings.business, frame),
+        values=tables.value_table(platforms, currency),
+        synthetic=loaders.is_synthetic(settings),
+    )
+
+
+def gather(settings: Settings, where: loaders.Scope, *, label: str,
+           now: datetime | None = None) -> report_html.ReportData:
+    """Read and analyse everything the report shows (no images yet)."""
+    now = now or utcnow()
+    previous = loaders.Scope(where.window.previous(), where.platforms, where.vantages)
+    return report_data(loaders.analysis(settings, where), loaders.summary(settings, previous),
+                       loaders.selected(settings, where.platforms), settings, label=label,
+                       now=now)
+
+
+def report_figures(data: report_html.ReportData) -> dict[str, tuple[object, tuple[int, int]]]:
+    """The charts embedded in the report, with their pixel sizes."""
+    names = list(data.summary["name"])
+    timeline = charts.outage_timeline(data.incidents, tz=data.tz, start=data.window.start,
+                                      end=data.window.end, platforms=names)
+    impact = charts.impact_bars(data.impact, currency=data.currency)
+    return {
+        "timeline": (timeline, (1100, max(260, 90 + 34 * len(names)))),
+        "impact": (impact, (1100, max(220, 110 + 36 * max(1, len(data.impact))))),
+    }
+
+
+def add_images(data: report_html.ReportData) -> None:
+    """Render the report's charts as PNG with kaleido on the system Chromium."""
+    figures = report_figures(data)
+    if data.impact.empty:
+        figures.pop("impact")
+    rendered = images.render([f for f, _ in figures.values()], [s for _, s in figures.values()])
+    if rendered is None:
+        data.notes.append("Charts were left out: no Chromium was found to draw them.")
+        return
+    data.images.update(zip(figures, rendered, strict=True))
+
+
+def build_report(settings: Settings, window: Window | str, *, with_images: bool = True,
+                 platforms: Sequence[str] = (), vantages: Sequence[str] = (),
+                 now: datetime | None = None) -> str:
+    """The self-contained meeting report (HTML) for a window such as '7d'."""
+    now = now or utcnow()
+    if isinstance(window, str):
+        where = loaders.scope(window, end=now, platforms=platforms, vantages=vantages)
+        label = present.window_label(window)
+    else:
+        where = loaders.Scope(window, tuple(platforms), tuple(vantages))
+        label = present.duration(window.seconds)
+    data = gather(settings, where, label=label, now=now)
+    if with_images:
+        add_images(data)
+    return report_html.render(data)
+
+
+def cli_report(args, settings: Settings) -> int:
+    """`python -m monitors report [--since W] -o F.html [--no-images]`."""
+    text = build_report(settings, args.since, with_images=not args.no_images)
+    with _output(args.output) as out:
+        out.write(text)
+    print(f"report written to {args.output}", file=sys.stderr)
+    return 0
+
+
+def csv_bytes(settings: Settings, what: str, where: loaders.Scope) -> bytes:
+    """One export as UTF-8 bytes (the dashboard's download buttons)."""
+    buffer = io.StringIO()
+    export_csv(settings, what, where, buffer)
+    return buffer.getvalue().encode("utf-8")

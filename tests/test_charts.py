@@ -1,0 +1,154 @@
+"""Charts: pure DataFrame -> plotly Figure, one palette, readable hover text."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+from support_samples import at, combine, platform, rounds
+
+from monitors import charts, live, tables
+from monitors.impact import ImpactEstimate
+from monitors.incidents import Outage
+
+INSTA = platform("insta", name="Instagram")
+FB = platform("fb", name="Facebook")
+
+
+def _outage(**overrides) -> Outage:
+    values = {"platform": "insta", "provider": "Meta", "start": at(0), "end": at(42),
+              "detected_at": at(2), "severity": "degraded", "cause": "overload (timeouts)",
+              "error": "timeout", "checks": ("media",), "ok_checks": ("web",),
+              "official_lag_s": 720.0, "official_title": "Media not loading",
+              "impact": ImpactEstimate(1250.0, "GBP", revenue=1000.0)}
+    return Outage(**{**values, **overrides})
+
+
+def _frame(*outages: Outage):
+    return tables.incident_frame(list(outages), [INSTA, FB], now=at(120))
+
+
+def test_status_colours_are_green_amber_red_grey():
+    assert charts.STATUS_COLORS == {"up": "#16a34a", "degraded": "#f59e0b", "down": "#dc2626",
+                                    "unknown": "#94a3b8"}
+
+
+def test_the_timeline_colours_bars_by_severity():
+    fig = charts.outage_timeline(_frame(_outage(), _outage(platform="fb", severity="down",
+                                                           start=at(50), end=at(60))),
+                                 tz="Europe/London", platforms=["Instagram", "Facebook"])
+    colours = {t.name: t.marker.color for t in fig.data}
+    assert colours == {"Down": charts.STATUS_COLORS["down"],
+                       "Degraded": charts.STATUS_COLORS["degraded"]}
+
+
+def test_the_timeline_hover_tells_cause_surfaces_duration_impact_and_lead():
+    fig = charts.outage_timeline(_frame(_outage()), tz="Europe/London")
+    hover = fig.data[0].customdata[0]
+    for expected in ("overload (timeouts)", "media down, web up", "42m", "~£1,250",
+                     "Detected 12 min before the vendor's status page", "13:00"):
+        assert expected in hover
+
+
+def test_the_timeline_keeps_hostile_vendor_text_literal():
+    fig = charts.outage_timeline(_frame(_outage(cause="<script>alert(1)</script>")),
+                                 tz="UTC")
+    hover = fig.data[0].customdata[0]
+    assert "<script>" not in hover and "&lt;script&gt;" in hover
+
+
+def test_the_timeline_lists_quiet_platforms_and_says_there_were_no_outages():
+    fig = charts.outage_timeline(_frame(), tz="UTC", platforms=["Instagram", "Facebook"],
+                                 start=at(0), end=at(60))
+    assert list(fig.layout.yaxis.categoryarray) == ["Facebook", "Instagram"]
+    assert any("No outages" in a.text for a in fig.layout.annotations)
+
+
+def test_the_timeline_draws_an_ongoing_outage_until_now():
+    fig = charts.outage_timeline(_frame(_outage(end=None)), tz="UTC")
+    assert fig.data[0].x[0] == pytest.approx(120 * 60_000)
+    assert "ongoing" in fig.data[0].customdata[0]
+
+
+def test_the_heatmap_has_a_cell_per_platform_and_day_and_greys_missing_days():
+    daily = pd.DataFrame({"day": [date(2024, 5, 6), date(2024, 5, 7)] * 2,
+                          "name": ["Instagram", "Instagram", "Facebook", "Facebook"],
+                          "uptime_pct": [100.0, 98.0, 99.95, float("nan")]})
+    fig = charts.uptime_heatmap(daily)
+    heat = fig.data[0]
+    assert list(heat.y) == ["Instagram", "Facebook"]
+    assert heat.z[0][1] == 98.0 and pd.isna(heat.z[1][1])
+    assert "no data" in heat.customdata[1][1]
+    assert fig.layout.plot_bgcolor == "#f1f5f9"
+
+
+def test_uptime_bars_are_coloured_by_how_bad_the_uptime_is():
+    table = pd.DataFrame({"name": ["A", "B", "C"], "7 d": [100.0, 99.5, 97.0]})
+    fig = charts.uptime_bars(table, "7 d")
+    assert list(fig.data[0].marker.color) == [charts.STATUS_COLORS["up"],
+                                              charts.STATUS_COLORS["degraded"],
+                                              charts.STATUS_COLORS["down"]]
+    assert list(fig.data[0].text) == ["100.00 %", "99.50 %", "97.00 %"]
+
+
+def test_latency_has_a_p50_line_and_a_dotted_p95_per_platform():
+    hours = pd.date_range("2024-05-06", periods=3, freq="h", tz="UTC")
+    rollups = pd.DataFrame({"hour": list(hours) * 2, "platform": ["insta"] * 3 + ["fb"] * 3,
+                            "check": "web", "latency_p50": [100, 110, 120, 50, 60, 70],
+                            "latency_p95": [300, 310, 320, 150, 160, 170]})
+    fig = charts.latency_chart(rollups, tz="UTC", names={"insta": "Instagram"})
+    assert [t.name for t in fig.data] == ["Instagram", "Instagram p95", "fb", "fb p95"]
+    assert fig.data[1].line.dash == "dot"
+    assert list(fig.data[0].y) == [100, 110, 120]
+
+
+def test_impact_bars_stack_revenue_leads_and_ad_spend_with_a_total_label():
+    table = pd.DataFrame({"name": ["Instagram"], "revenue": [100.0], "leads_value": [40.0],
+                          "ad_spend": [10.0], "impact": [150.0]})
+    fig = charts.impact_bars(table, currency="GBP")
+    assert fig.layout.barmode == "stack"
+    assert [t.name for t in fig.data[:3]] == ["Lost revenue", "Lost leads (value)",
+                                              "Ad spend at risk"]
+    assert list(fig.data[3].text) == ["£150"]
+
+
+def test_the_heartbeat_strip_shows_each_round_in_its_status_colour():
+    samples = combine(rounds("..X", platform="fb"), rounds("..M", platform="insta"))
+    strip = live.recent_rounds(samples, [INSTA, FB])
+    fig = charts.heartbeat_strip(strip, tz="Europe/London")
+    by_status = {t.name: (t.marker.color, len(t.x)) for t in fig.data}
+    assert by_status == {"Up": (charts.STATUS_COLORS["up"], 4),
+                         "Degraded": (charts.STATUS_COLORS["degraded"], 1),
+                         "Down": (charts.STATUS_COLORS["down"], 1)}
+
+
+@pytest.mark.parametrize("build", [
+    lambda: charts.outage_timeline(_frame(), tz="UTC"),
+    lambda: charts.uptime_heatmap(pd.DataFrame(columns=["day", "name", "uptime_pct"])),
+    lambda: charts.uptime_bars(pd.DataFrame({"name": [], "7 d": []}), "7 d"),
+    lambda: charts.latency_chart(pd.DataFrame(columns=["hour", "platform", "latency_p50",
+                                                       "latency_p95"]), tz="UTC"),
+    lambda: charts.impact_bars(pd.DataFrame(columns=["name", "revenue", "leads_value",
+                                                     "ad_spend", "impact"]), currency="USD"),
+    lambda: charts.heartbeat_strip(pd.DataFrame(columns=["ts", "name", "status", "surfaces"]),
+                                   tz="UTC"),
+])
+def test_empty_inputs_give_a_figure_that_says_why(build):
+    fig = build()
+    assert fig.layout.annotations and fig.layout.annotations[0].text
+    json.loads(fig.to_json())
+
+
+def test_large_figures_use_bigger_type_for_projectors():
+    small = charts.outage_timeline(_frame(_outage()), tz="UTC")
+    large = charts.outage_timeline(_frame(_outage()), tz="UTC", large=True)
+    assert large.layout.font.size > small.layout.font.size
+    assert large.layout.font.family == charts.FONT
+
+
+def test_times_on_the_axis_are_business_local():
+    frame = _frame(_outage(start=at(0), end=at(0) + timedelta(hours=1)))
+    fig = charts.outage_timeline(frame, tz="Europe/London")
+    assert pd.Timestamp(fig.data[0].base[0]).hour == 13  # 12:00 UTC is 13:00 BST
