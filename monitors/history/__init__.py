@@ -1,0 +1,58 @@
+"""Parquet history: append, flush, compact, roll up and read samples (local folder or S3).
+
+Layout of a data folder (or s3://bucket/prefix):
+  samples/date=YYYY-MM-DD/vantage=NAME/*.parquet   raw samples (hive-partitioned)
+  rollups/month=YYYY-MM/vantage=NAME/*.parquet     hourly roll-ups
+  quarantine/                                      unreadable files moved aside
+  state/                                           locks, quarantine record (shared folder)
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from monitors.history.compact import compact
+from monitors.history.read import (
+    data_version,
+    iter_sample_batches,
+    problems,
+    read_eventful_samples,
+    read_rollups,
+    read_samples,
+)
+from monitors.history.rollup import clear_cache
+from monitors.history.writer import HistoryWriter, Lock, acquire_writer_lock
+
+__all__ = [
+    "HistoryWriter",
+    "Lock",
+    "acquire_writer_lock",
+    "clear_cache",
+    "cli_compact",
+    "compact",
+    "data_version",
+    "iter_sample_batches",
+    "problems",
+    "read_eventful_samples",
+    "read_rollups",
+    "read_samples",
+]
+
+
+def cli_compact(args: argparse.Namespace, settings: Any) -> int:
+    """`python -m monitors compact`: merge segments and write roll-ups now, print a summary."""
+    stats = compact(settings.data, storage_endpoint=settings.monitor.storage_endpoint)
+    if stats.get("skipped"):
+        print(f"compaction skipped: {stats['skipped']}")
+        return 0
+    print(
+        f"compacted {stats.get('partitions', 0)} partitions "
+        f"({stats.get('files_merged', 0)} files, {stats.get('rows', 0)} samples, "
+        f"{stats.get('duplicates', 0)} duplicates dropped), "
+        f"{stats.get('rollup_files', 0)} roll-up files written in {stats.get('seconds', 0):.1f}s"
+    )
+    found = problems(settings.data, storage_endpoint=settings.monitor.storage_endpoint)
+    if found:
+        print(f"{len(found)} unreadable files quarantined; see {settings.data}/quarantine/")
+    return 0

@@ -1,0 +1,210 @@
+"""The on-disk format of raw samples: layout, normalisation, sort + de-duplication, Parquet I/O.
+
+`DATA/samples/date=YYYY-MM-DD/vantage=NAME/<file>.parquet`. The vantage lives in the folder
+name only (a column of the same name inside the file would clash with hive partitioning in
+pandas). Files are sorted by (platform, check, ts) for compression: one row group per file,
+so each column has one dictionary for the whole day. Segments are named `s-<rank>-<id>`,
+compacted files `c-<rank>-<id>`; the rank (a nanosecond clock) orders files for
+de-duplication: of two rows with the same key the one from the later file wins.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from monitors.history.store import Store, rank_of
+from monitors.schema import COLUMNS, DETAIL_MAX, SAMPLE_SCHEMA, STATUSES
+
+FILE_SCHEMA = pa.schema([f for f in SAMPLE_SCHEMA if f.name != "vantage"])
+FILE_COLUMNS: tuple[str, ...] = tuple(FILE_SCHEMA.names)
+SORT_KEYS = [("platform", "ascending"), ("check", "ascending"), ("ts", "ascending")]
+# Latency is kept to 3 significant digits (0.5 % at most: 12.3 ms, 123 ms, 1.23 s). A network
+# round trip jitters far more than that, and full float32 noise would double the history size.
+LATENCY_DIGITS = 3
+HOUR_MS = 3_600_000
+DAY_MS = 86_400_000
+ROW_GROUP_MAX = 1 << 20
+VANTAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+_DICTIONARY = ["platform", "check", "kind", "status", "latency_ms", "http_status", "error",
+               "detail"]
+_PART = re.compile(r"^samples/date=(\d{4}-\d{2}-\d{2})/vantage=([^/]+)/([^/]+\.parquet)$")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Partition:
+    """One hive partition of samples: a UTC day seen from one vantage."""
+
+    day: str  # YYYY-MM-DD
+    vantage: str
+
+    @property
+    def rel(self) -> str:
+        """The partition's folder, relative to the data root."""
+        return f"samples/date={self.day}/vantage={self.vantage}"
+
+
+def parse_sample_path(rel: str) -> tuple[Partition, str] | None:
+    """(partition, file name) for a samples file path, None for anything else."""
+    match = _PART.match(rel)
+    return (Partition(match.group(1), match.group(2)), match.group(3)) if match else None
+
+
+def file_order(name: str) -> tuple[int, int, str]:
+    """Sort key of files in one partition: older first; a merged file after its inputs."""
+    return rank_of(name), 1 if name.startswith("c-") else 0, name
+
+
+def day_of(ms: int) -> str:
+    """The UTC date (YYYY-MM-DD) of an epoch-millisecond timestamp."""
+    return datetime.fromtimestamp(ms / 1000, UTC).date().isoformat()
+
+
+def day_start_ms(day: str | date) -> int:
+    """Epoch milliseconds of a UTC day's midnight."""
+    d = date.fromisoformat(day) if isinstance(day, str) else day
+    return int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp()) * 1000
+
+
+def ts_ms(table: pa.Table) -> np.ndarray:
+    """The ts column as int64 epoch milliseconds."""
+    column = table["ts"]
+    column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    return column.cast(pa.int64()).to_numpy(zero_copy_only=False)
+
+
+def quantize_latency(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Round latencies to LATENCY_DIGITS significant digits (idempotent), as float32."""
+    x = values.to_numpy(zero_copy_only=False).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        scale = 10.0 ** (np.floor(np.log10(np.abs(x))) - (LATENCY_DIGITS - 1))
+        rounded = np.where(np.isfinite(scale) & (scale > 0), np.round(x / scale) * scale, x)
+    return pa.array(rounded.astype(np.float32), mask=np.isnan(rounded))
+
+
+def normalize(rows: Sequence[dict[str, Any]] | pa.Table, vantage: str) -> pa.Table:
+    """Validate rows against SAMPLE_SCHEMA and bring them to the stored form."""
+    if isinstance(rows, pa.Table | pa.RecordBatch):
+        table = _cast(pa.Table.from_batches([rows]) if isinstance(rows, pa.RecordBatch)
+                      else rows)
+    else:
+        table = pa.Table.from_pylist(
+            [{**row, "vantage": row.get("vantage") or vantage} for row in rows],
+            schema=SAMPLE_SCHEMA,
+        )
+    if table.num_rows == 0:
+        return table
+    table = table.set_column(1, "vantage", pc.fill_null(table["vantage"], vantage))
+    for field in SAMPLE_SCHEMA:
+        if not field.nullable and table[field.name].null_count:
+            raise ValueError(f"samples: column {field.name!r} must not be empty")
+    if not pc.all(pc.equal(table["vantage"], vantage)).as_py():
+        raise ValueError(f"samples: every row must come from vantage {vantage!r}")
+    if not pc.all(pc.is_in(table["status"], pa.array(STATUSES))).as_py():
+        raise ValueError(f"samples: status must be one of {', '.join(STATUSES)}")
+    detail = table["detail"]
+    if (pc.max(pc.utf8_length(detail)).as_py() or 0) > DETAIL_MAX:
+        detail = pc.utf8_slice_codeunits(detail, 0, DETAIL_MAX)
+    table = table.set_column(9, "detail", detail)
+    return table.set_column(6, "latency_ms", quantize_latency(table["latency_ms"]))
+
+
+def _cast(table: pa.Table) -> pa.Table:
+    columns = []
+    for field in SAMPLE_SCHEMA:
+        if field.name not in table.column_names:
+            if not field.nullable and field.name != "vantage":
+                raise ValueError(f"samples: column {field.name!r} is missing")
+            columns.append(pa.nulls(table.num_rows, field.type))
+            continue
+        column = table[field.name]
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(column.type.value_type)
+        if field.name == "ts" and pa.types.is_timestamp(column.type) and column.type.tz is None:
+            column = column.cast(pa.timestamp(column.type.unit, tz="UTC"))
+        columns.append(column.cast(field.type, safe=field.name != "ts"))
+    return pa.Table.from_arrays(columns, schema=SAMPLE_SCHEMA)
+
+
+def sort_dedupe(table: pa.Table) -> tuple[pa.Table, int]:
+    """Sort by (platform, check, ts); of rows sharing a key keep the last one (stable sort)."""
+    if table.num_rows == 0:
+        return table, 0
+    table = table.take(pc.sort_indices(table, sort_keys=SORT_KEYS)).combine_chunks()
+    if table.num_rows < 2:
+        return table, 0
+    ts = ts_ms(table)
+    same = ts[1:] == ts[:-1]
+    for name in ("platform", "check"):
+        codes = _codes(table[name])
+        same &= codes[1:] == codes[:-1]
+    if not same.any():
+        return table, 0
+    keep = np.append(~same, True)
+    return table.filter(pa.array(keep)), int(same.sum())
+
+
+def _codes(column: pa.ChunkedArray) -> np.ndarray:
+    array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    return pc.dictionary_encode(array).indices.to_numpy(zero_copy_only=False)
+
+
+def to_file_table(table: pa.Table) -> pa.Table:
+    """Drop the vantage column (it is the partition folder) and fix column order/types."""
+    return table.select(list(FILE_COLUMNS)).cast(FILE_SCHEMA)
+
+
+def write_samples(store: Store, rel: str, *parts: pa.Table,
+                  metadata: dict[bytes, bytes] | None = None) -> int:
+    """Write sorted, de-duplicated tables as one Parquet file (atomically), one row group
+    per part (an empty part still makes an empty row group); returns rows written."""
+    schema = FILE_SCHEMA.with_metadata(metadata) if metadata else FILE_SCHEMA
+
+    def fill(out: Any) -> None:
+        with pq.ParquetWriter(out, schema, compression="zstd", use_dictionary=_DICTIONARY,
+                              column_encoding={"ts": "DELTA_BINARY_PACKED"},
+                              write_statistics=True) as writer:
+            for part in parts:
+                writer.write_table(to_file_table(part), row_group_size=ROW_GROUP_MAX)
+
+    store.write(rel, fill)
+    return sum(part.num_rows for part in parts)
+
+
+def with_vantage(table: pa.Table, vantage: str) -> pa.Table:
+    """Add the partition's vantage column back, in SAMPLE_SCHEMA order."""
+    if "vantage" not in table.column_names:
+        table = table.append_column("vantage", pa.repeat(pa.scalar(vantage), table.num_rows))
+    names = [n for n in COLUMNS if n in table.column_names]
+    return table.select(names)
+
+
+class SchemaMismatch(ValueError):
+    """A Parquet file whose columns cannot be read as samples."""
+
+
+def check_file_schema(schema: pa.Schema) -> None:
+    """Raise SchemaMismatch when a file's columns cannot be read as samples."""
+    for field in FILE_SCHEMA:
+        if field.name not in schema.names:
+            raise SchemaMismatch(f"column {field.name!r} is missing")
+        found = schema.field(field.name).type
+        if found != field.type and not _castable(found, field.type):
+            raise SchemaMismatch(f"column {field.name!r} is {found}, expected {field.type}")
+
+
+def _castable(found: pa.DataType, wanted: pa.DataType) -> bool:
+    if pa.types.is_dictionary(found):
+        found = found.value_type
+    kinds = (pa.types.is_string, pa.types.is_large_string, pa.types.is_timestamp,
+             pa.types.is_floating, pa.types.is_integer)
+    return any(kind(found) and kind(wanted) for kind in kinds) or (
+        pa.types.is_string(wanted) and pa.types.is_large_string(found))

@@ -1,0 +1,389 @@
+"""The read API: raw samples, hourly roll-ups and eventful samples for a window, as DataFrames.
+
+Roll-ups come from the stored files for days whose samples have not changed since they
+were rolled up, and are computed on the fly from the raw samples for every other day
+(today, late arrivals, a crash's leftovers), so every answer is exact and current.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from monitors.history.files import (
+    DAY_MS,
+    HOUR_MS,
+    Partition,
+    day_of,
+    day_start_ms,
+    ts_ms,
+    with_vantage,
+)
+from monitors.history.quarantine import list_problems
+from monitors.history.rollup import (
+    ROLLUP_COLUMNS,
+    ROLLUP_FILE_SCHEMA,
+    Month,
+    compute_rollups,
+    covered,
+    index_months,
+    read_month,
+)
+from monitors.history.scan import (
+    Listing,
+    Vanished,
+    days_between,
+    list_samples,
+    ordered_frame,
+    parallel,
+    read_file,
+    read_partition,
+    to_frame,
+    to_ms,
+    window_filter,
+)
+from monitors.history.store import Store, open_store
+from monitors.schema import COLUMNS, SAMPLE_SCHEMA
+
+BATCH_ROWS = 65_536
+Intervals = dict[str, tuple[np.ndarray, np.ndarray]]  # platform -> (starts, ends), merged
+
+
+def read_samples(data: str, start: Any, end: Any, *, platforms: Iterable[str] | None = None,
+                 vantages: Iterable[str] | None = None, columns: Sequence[str] | None = None,
+                 storage_endpoint: str | None = None) -> pd.DataFrame:
+    """Raw samples with ts in [start, end), de-duplicated, sorted by (ts, vantage, platform,
+    check); ts tz-aware UTC."""
+    store, start_ms, end_ms = open_store(data, storage_endpoint), to_ms(start), to_ms(end)
+    listing = list_samples(store, days_between(start_ms, end_ms), _names(vantages))
+    keep = window_filter(start_ms, end_ms, _names(platforms))
+    file_columns = None if columns is None else [c for c in columns if c != "vantage"]
+    tables = parallel(lambda item: read_partition(store, item[0], item[1], keep, file_columns),
+                      list(listing.items()))
+    table = _concat_samples(tables)
+    wanted = [c for c in COLUMNS if columns is None or c in columns]
+    sort = [c for c in ("ts", "vantage", "platform", "check") if c in table.column_names]
+    frame = to_frame(table, sort)
+    return frame[wanted]
+
+
+def read_rollups(data: str, start: Any, end: Any, *, platforms: Iterable[str] | None = None,
+                 vantages: Iterable[str] | None = None,
+                 storage_endpoint: str | None = None) -> pd.DataFrame:
+    """Hourly roll-ups of the hours overlapping [start, end): stored, plus the raw tail;
+    sorted by (hour, vantage, platform, check)."""
+    view = _View.load(open_store(data, storage_endpoint), start, end, vantages, platforms)
+
+    def tail(part: Partition) -> pa.Table:
+        table = read_partition(view.store, part, view.listing[part], view.hour_filter())
+        return _with_vantage(compute_rollups(table), part.vantage)
+
+    # stored months and computed days are each sorted by (hour, platform, check)
+    pieces = [(t, True) for t in [*view.pieces, *parallel(tail, view.tail)]]
+    frame = ordered_frame(pieces, ["hour", "vantage", "platform", "check"], ROLLUP_COLUMNS)
+    return frame if len(frame.columns) else _empty_rollups().to_pandas()
+
+
+def read_eventful_samples(data: str, start: Any, end: Any, *, pad_s: float = 3600,
+                          platforms: Iterable[str] | None = None,
+                          storage_endpoint: str | None = None) -> pd.DataFrame:
+    """Raw samples of the hours (± pad_s) where any sample is not up, plus the raw tail.
+
+    1. Find eventful (platform, hour) pairs in the roll-ups (and in the not-rolled-up tail).
+    2. Widen them by pad_s and clip to the window; platforms are treated separately.
+    3. Read those rows from the monthly extracts (eventful hours ± 1 h, one small file per
+       month); only days an extract does not cover are read from their samples file.
+    Hours absent from the result had every sample up; an hour counts as a whole, also where
+    the window cuts it. Sorted like read_samples.
+    """
+    view = _View.load(open_store(data, storage_endpoint), start, end, None, platforms)
+    keep = window_filter(view.start_ms, view.end_ms, view.platforms)
+    tail = parallel(lambda p: read_partition(view.store, p, view.listing[p], keep), view.tail)
+    pieces = [(t, False) for t in tail]  # sorted by platform first: not by time
+    found = _eventful_from_rollups(view.stored)
+    for table in tail:
+        _add_eventful_rows(found, table)
+    intervals = _intervals(found, int(pad_s * 1000), view.start_ms, view.end_ms)
+    needed_by_day = _needed_by_day(intervals)
+    from_extract: dict[tuple[str, str], list[int]] = defaultdict(list)
+    groups: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0])
+    from_files: list[Partition] = []
+    for part in view.valid:
+        needed = needed_by_day.get(day_start_ms(part.day))
+        if not needed:
+            continue
+        key, cover = (part.day[:7], part.vantage), view.cover(part)
+        if view.months[key].extract and covered(cover, needed):
+            from_extract[key].append(day_start_ms(part.day))
+            if not covered({"eventful": cover.get("eventful", {})}, needed):
+                groups[key] = [0, 1]  # the padding hours live in the second row group
+        else:
+            from_files.append(part)
+    jobs = [("extract", key) for key in from_extract] + [("file", p) for p in from_files]
+
+    def run(job: tuple[str, Any]) -> tuple[pa.Table, bool]:
+        kind, item = job
+        if kind == "extract":
+            return _read_extract(view, item, from_extract[item], groups[item], intervals)
+        table = read_partition(view.store, item, view.listing[item], keep)
+        window = (view.start_ms, view.end_ms)
+        return table.filter(pa.array(_in_intervals(table, intervals, window))), False
+
+    pieces += parallel(run, jobs)
+    frame = ordered_frame(pieces, ["ts", "vantage", "platform", "check"], COLUMNS)
+    return frame if len(frame.columns) else _empty_samples().to_pandas()
+
+
+def iter_sample_batches(data: str, start: Any, end: Any, *,
+                        storage_endpoint: str | None = None) -> Iterator[pa.RecordBatch]:
+    """Samples in [start, end) as record batches, one UTC day at a time (bounded memory)."""
+    store, start_ms, end_ms = open_store(data, storage_endpoint), to_ms(start), to_ms(end)
+    listing = list_samples(store, days_between(start_ms, end_ms))
+    by_day: dict[str, Listing] = defaultdict(dict)
+    for part, names in listing.items():
+        by_day[part.day][part] = names
+    keep = window_filter(start_ms, end_ms)
+    for day in sorted(by_day):
+        tables = [read_partition(store, p, n, keep) for p, n in by_day[day].items()]
+        table = _concat_samples(tables)
+        if table.num_rows == 0:
+            continue
+        table = table.take(pc.sort_indices(table, sort_keys=[
+            (c, "ascending") for c in ("ts", "vantage", "platform", "check")]))
+        yield from table.cast(SAMPLE_SCHEMA).to_batches(max_chunksize=BATCH_ROWS)
+
+
+def data_version(data: str, *, storage_endpoint: str | None = None) -> str:
+    """A short token that changes whenever any sample or roll-up file changes."""
+    store = open_store(data, storage_endpoint)
+    digest = hashlib.sha1(usedforsecurity=False)
+    for folder in ("samples", "rollups"):
+        for entry in sorted(store.list(folder), key=lambda e: e.rel):
+            digest.update(f"{entry.rel}\0{entry.size}\0{entry.mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def problems(data: str, *, storage_endpoint: str | None = None) -> list[dict[str, Any]]:
+    """Quarantined or unreadable history files: [{path, reason, when}]."""
+    return list_problems(open_store(data, storage_endpoint))
+
+
+@dataclass(slots=True)
+class _View:
+    """What the window looks like: which partitions have valid stored roll-ups."""
+
+    store: Store
+    start_ms: int
+    end_ms: int
+    platforms: set[str] | None
+    listing: Listing = field(default_factory=dict)
+    months: dict[tuple[str, str], Month] = field(default_factory=dict)
+    valid: list[Partition] = field(default_factory=list)
+    tail: list[Partition] = field(default_factory=list)
+    stored: pa.Table | None = None
+    pieces: list[pa.Table] = field(default_factory=list)  # stored, one per month and vantage
+
+    @classmethod
+    def load(cls, store: Store, start: Any, end: Any, vantages: Iterable[str] | None,
+             platforms: Iterable[str] | None) -> _View:
+        """List samples and roll-ups of the window and sort partitions into valid / tail."""
+        view = cls(store, to_ms(start), to_ms(end), _names(platforms))
+        first_hour, wanted = view.start_ms - view.start_ms % HOUR_MS, _names(vantages)
+        days = days_between(first_hour, view.end_ms)
+        view.listing = list_samples(store, days, wanted)
+        view.months = {key: m for key, m in index_months(store.list("rollups")).items()
+                       if key[0] in {d[:7] for d in days} and (wanted is None
+                                                               or key[1] in wanted)}
+        months = list(view.months.values())
+        tables = parallel(lambda m: read_month(store, m), months)
+        for part, names in view.listing.items():
+            is_valid = len(names) == 1 and names[0] == view.cover(part).get("file")
+            (view.valid if is_valid else view.tail).append(part)
+        tail = {(p.day, p.vantage) for p in view.tail}
+        view.pieces = [view._stored_rows(t, m.vantage, tail)
+                       for m, t in zip(months, tables, strict=True)]
+        view.stored = pa.concat_tables([_empty_rollups(), *view.pieces],
+                                       promote_options="permissive")
+        return view
+
+    def cover(self, part: Partition) -> dict[str, Any]:
+        """What the stored roll-ups say about a partition's day (file, extract hours)."""
+        month = self.months.get((part.day[:7], part.vantage))
+        return ((month.covers or {}) if month else {}).get(part.day, {})
+
+    def _stored_rows(self, table: pa.Table, vantage: str, tail: set[tuple[str, str]]
+                     ) -> pa.Table:
+        hours = table["hour"].cast(pa.int64()).to_numpy()
+        first_hour = self.start_ms - self.start_ms % HOUR_MS
+        mask = (hours >= first_hour) & (hours < self.end_ms)
+        stale = [d for d, v in tail if v == vantage]
+        if stale:
+            mask &= ~np.isin(hours - hours % DAY_MS, [day_start_ms(d) for d in stale])
+        if self.platforms is not None:
+            mask &= pc.is_in(table["platform"], pa.array(sorted(self.platforms))).to_numpy(
+                zero_copy_only=False)
+        return _with_vantage(table if mask.all() else table.filter(pa.array(mask)), vantage)
+
+    def hour_filter(self) -> Any:
+        """Row filter for whole hours overlapping the window (roll-ups summarise full hours)."""
+        first_hour = self.start_ms - self.start_ms % HOUR_MS
+        last_hour = -(-self.end_ms // HOUR_MS) * HOUR_MS
+        return window_filter(first_hour, last_hour, self.platforms)
+
+
+def _read_extract(view: _View, key: tuple[str, str], days: list[int], groups: list[int],
+                  intervals: Intervals) -> tuple[pa.Table, bool]:
+    """Rows of a month's eventful extract for the given days, inside the intervals; and
+    whether they are in time order (a single row group of the extract is)."""
+    rel, in_order = view.months[key].extract, groups == [0]
+    try:
+        table = read_file(view.store, rel, row_groups=groups, for_pandas=True) if rel else None
+    except Vanished:
+        table = None
+    if table is None:  # gone or corrupt: the day files have the same rows
+        names = list_samples(view.store, [day_of(d) for d in days], [key[1]])
+        parts = [read_partition(view.store, p, n) for p, n in names.items()]
+        if not parts:
+            return _empty_samples(), False
+        table, in_order = _concat_samples(parts).drop(["vantage"]), False
+    ts = ts_ms(table)
+    window = (view.start_ms, view.end_ms)
+    mask = np.isin(ts - ts % DAY_MS, days) & _in_intervals(table, intervals, window)
+    return with_vantage(table if mask.all() else table.filter(pa.array(mask)), key[1]), in_order
+
+
+def _eventful_from_rollups(rollups: pa.Table) -> dict[str, list[np.ndarray]]:
+    found: dict[str, list[np.ndarray]] = defaultdict(list)
+    if rollups.num_rows == 0:
+        return found
+    bad = pc.greater(pc.add(pc.add(rollups["n_degraded"], rollups["n_down"]),
+                            rollups["n_unknown"]), 0)
+    rows = rollups.filter(bad)
+    _by_platform(found, rows, rows["hour"].cast(pa.int64()).to_numpy())
+    return found
+
+
+def _add_eventful_rows(found: dict[str, list[np.ndarray]], table: pa.Table) -> None:
+    rows = table.filter(pc.not_equal(table["status"], "up"))
+    if rows.num_rows:
+        _by_platform(found, rows, ts_ms(rows) // HOUR_MS * HOUR_MS)
+
+
+def _by_platform(found: dict[str, list[np.ndarray]], rows: pa.Table, hours: np.ndarray
+                 ) -> None:
+    if rows.num_rows == 0:
+        return
+    encoded = pc.dictionary_encode(rows["platform"].combine_chunks())
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    for code, platform in enumerate(encoded.dictionary.to_pylist()):
+        found[platform].append(hours[codes == code])
+
+
+def _empty_rollups() -> pa.Table:
+    return _with_vantage(ROLLUP_FILE_SCHEMA.empty_table(), "")
+
+
+def _intervals(found: dict[str, list[np.ndarray]], pad_ms: int, start_ms: int, end_ms: int
+               ) -> Intervals:
+    intervals: Intervals = {}
+    for platform, parts in found.items():
+        hours = np.unique(np.concatenate(parts))
+        starts = np.maximum(hours - pad_ms, start_ms)
+        ends = np.minimum(hours + HOUR_MS + pad_ms, end_ms)
+        ok = starts < ends
+        starts, ends = starts[ok], ends[ok]
+        if len(starts) == 0:
+            continue
+        new = np.concatenate([[True], starts[1:] > np.maximum.accumulate(ends)[:-1]])
+        groups = np.cumsum(new) - 1
+        merged_ends = np.zeros(groups[-1] + 1, np.int64)
+        np.maximum.at(merged_ends, groups, ends)
+        intervals[platform] = (starts[new], merged_ends)
+    return intervals
+
+
+def _needed_by_day(intervals: Intervals) -> dict[int, dict[str, set[int]]]:
+    """Per UTC day (ms) and platform, the hours of the day the intervals touch."""
+    needed: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for platform, (starts, ends) in intervals.items():
+        first, last = starts // HOUR_MS, (ends - 1) // HOUR_MS
+        counts = last - first + 1
+        offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        hours = (np.repeat(first, counts) + offsets) * HOUR_MS
+        days = hours - hours % DAY_MS
+        for day, hour in zip(days.tolist(), ((hours - days) // HOUR_MS).tolist(), strict=True):
+            needed[day][platform].add(hour)
+    return needed
+
+
+def _in_intervals(table: pa.Table, intervals: Intervals,
+                  window: tuple[int, int] | None = None) -> np.ndarray:
+    """Rows whose (platform, ts) falls in the platform's intervals (clipped to `window`)."""
+    ts = ts_ms(table)
+    encoded = pc.dictionary_encode(table["platform"].combine_chunks())
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    names = encoded.dictionary.to_pylist()
+    if _hour_aligned(intervals, window):  # the usual case: a (platform, hour) lookup
+        first = min(int(s[0]) for s, _ in intervals.values()) // HOUR_MS
+        last = -(-max(int(e[-1]) for _, e in intervals.values()) // HOUR_MS)
+        lookup = np.zeros((len(names), last - first + 1), bool)
+        for code, platform in enumerate(names):
+            starts, ends = intervals.get(platform, (np.empty(0, np.int64),) * 2)
+            for begin, stop in zip(starts // HOUR_MS - first, -(-ends // HOUR_MS) - first,
+                                   strict=True):
+                lookup[code, begin:stop] = True
+        hour = np.clip(ts // HOUR_MS - first, 0, last - first)
+        low, high = window or (first * HOUR_MS, last * HOUR_MS)
+        return lookup[codes, hour] & (ts >= max(low, first * HOUR_MS)) & (
+            ts < min(high, last * HOUR_MS))
+    mask = np.zeros(table.num_rows, bool)
+    for code, platform in enumerate(names):
+        if platform not in intervals:
+            continue
+        starts, ends = intervals[platform]
+        rows = np.flatnonzero(codes == code)
+        index = np.searchsorted(starts, ts[rows], side="right") - 1
+        inside = index >= 0
+        inside[inside] = ts[rows][inside] < ends[index[inside]]
+        mask[rows[inside]] = True
+    return mask
+
+
+def _hour_aligned(intervals: Intervals, window: tuple[int, int] | None) -> bool:
+    """True when every bound is a whole hour, or the window's edge it was clipped to."""
+    low, high = window or (None, None)
+    return bool(intervals) and all(
+        np.all((s % HOUR_MS == 0) | (s == low)) and np.all((e % HOUR_MS == 0) | (e == high))
+        for s, e in intervals.values())
+
+
+def _concat_samples(tables: Sequence[pa.Table]) -> pa.Table:
+    tables = [t.select([c for c in COLUMNS if c in t.column_names]) for t in tables
+              if t.num_rows]
+    if not tables:
+        return SAMPLE_SCHEMA.empty_table()
+    return pa.concat_tables(tables, promote_options="permissive")
+
+
+def _empty_samples() -> pa.Table:
+    return SAMPLE_SCHEMA.empty_table()
+
+
+def _with_vantage(table: pa.Table, vantage: str) -> pa.Table:
+    column = pa.repeat(pa.scalar(vantage), table.num_rows)
+    table = table.append_column("vantage", column)
+    return table.select(list(ROLLUP_COLUMNS))
+
+
+def _names(values: Iterable[str] | str | None) -> set[str] | None:
+    if values is None:
+        return None
+    return {values} if isinstance(values, str) else set(values)
