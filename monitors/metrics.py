@@ -13,7 +13,6 @@ from monitors.schema import STATUSES
 
 if TYPE_CHECKING:
     from monitors.runner import Round
-
     from monitors.sampler import Sampler
 
 

@@ -35,7 +35,11 @@ def test_it_blocks_a_system_dns_lookup(monkeypatch, tmp_path):
 def test_it_is_installed_in_child_python_processes(monkeypatch, tmp_path):
     log = tmp_path / "guard.log"
     monkeypatch.setenv("PULSE_NETGUARD_LOG", str(log))
-    code = "import socket\ntry:\n socket.create_connection(('8.8.8.8', 53), timeout=1)\nexcept OSError as e:\n print(type(e).__name__)"
+    code = (
+        "import socket\n"
+        "try:\n socket.create_connection(('8.8.8.8', 53), timeout=1)\n"
+        "except OSError as e:\n print(type(e).__name__)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert out.stdout.strip() == "NetworkGuardError"
     assert "8.8.8.8" in log.read_text()
