@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
@@ -271,10 +275,25 @@ class Sampler:
             self._writer.flush()
 
     def _compact_job(self) -> None:
+        """Compact in a short-lived child process: the sampler never loads pandas or DuckDB,
+        and a crash or memory spike there cannot take the sampler down."""
+        code = ("import sys; from monitors.history.compact import compact; "
+                "compact(sys.argv[1], storage_endpoint=sys.argv[2] or None)")
+        package_root = str(Path(__file__).resolve().parents[1])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
         try:
-            history.compact(self.data, storage_endpoint=self.endpoint)
-        except Exception:
-            log.exception("compaction failed")
+            done = subprocess.run([sys.executable, "-c", code, self.data, self.endpoint or ""],
+                                  capture_output=True, text=True, env=env,
+                                  timeout=max(600.0, self.monitor.compact_every))
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            log.error("compaction could not run: %s", type(exc).__name__)
+            return
+        if done.returncode != 0:
+            tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
+            log.error("compaction failed (exit %d): %s", done.returncode, tail[0])
+        else:
+            log.info("compaction done")
 
     def _on_missed(self, event: JobEvent) -> None:
         if str(event.job_id).startswith("round-"):

@@ -234,3 +234,24 @@ def test_startup_with_no_network_is_calm(tmp_path, caplog):
     assert sampler.stats.vantage_offline is True
     assert set(sampler.verdicts.values()) == {"unknown"}
     assert os.path.isdir(tmp_path / "data" / "samples")
+
+
+def test_its_compaction_job_runs_in_a_child_process_and_merges_segments(tmp_path, target):
+    data = tmp_path / "data"
+    config = write_config(
+        tmp_path / "c.toml", data=data, flush_every="0.2s",
+        controls=[f"tcp://127.0.0.1:{target.port}"],
+        platforms=[http_platform("alpha", "A", {"web": target.url("/alpha")})],
+    )
+    sampler = Sampler(settings_for(config)).start()
+    try:
+        _rounds(sampler, 4)
+    finally:
+        sampler.stop()
+    segments = list((data / "samples").rglob("*.parquet"))
+    assert len(segments) > 1
+    before = _read(data)
+    sampler._compact_job()
+    assert len(list((data / "samples").rglob("*.parquet"))) < len(segments)
+    after = _read(data)
+    assert len(after) == len(before)

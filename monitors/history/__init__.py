@@ -10,19 +10,30 @@ Layout of a data folder (or s3://bucket/prefix):
 from __future__ import annotations
 
 import argparse
+import importlib
 from typing import Any
 
-from monitors.history.compact import compact
-from monitors.history.read import (
-    data_version,
-    iter_sample_batches,
-    problems,
-    read_eventful_samples,
-    read_rollups,
-    read_samples,
-)
-from monitors.history.rollup import clear_cache
 from monitors.history.writer import HistoryWriter, Lock, acquire_writer_lock
+
+# The writer path (the long-running sampler) never needs pandas or DuckDB, so the read and
+# compaction halves load on first use; this keeps a sampler's memory small.
+_LAZY = {
+    "compact": "compact",
+    "data_version": "read",
+    "iter_sample_batches": "read",
+    "problems": "read",
+    "read_eventful_samples": "read",
+    "read_rollups": "read",
+    "read_samples": "read",
+    "clear_cache": "rollup",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"monitors.history.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'monitors.history' has no attribute {name!r}")
+
 
 __all__ = [
     "HistoryWriter",
@@ -42,6 +53,9 @@ __all__ = [
 
 def cli_compact(args: argparse.Namespace, settings: Any) -> int:
     """`python -m monitors compact`: merge segments and write roll-ups now, print a summary."""
+    from monitors.history.compact import compact
+    from monitors.history.read import problems
+
     stats = compact(settings.data, storage_endpoint=settings.monitor.storage_endpoint)
     if stats.get("skipped"):
         print(f"compaction skipped: {stats['skipped']}")
