@@ -365,6 +365,9 @@ class Handle:
         self.sampler.stop()
 
 
+_EMBEDDED: list[Handle] = []
+
+
 def start_embedded(settings: Settings) -> Handle | None:
     """Start a background sampler for the dashboard, or None when another one holds the lock."""
     try:
@@ -376,7 +379,18 @@ def start_embedded(settings: Settings) -> Handle | None:
     from monitors import integrations
 
     integrations.attach(sampler, settings)
-    return Handle(sampler)
+    handle = Handle(sampler)
+    _EMBEDDED.append(handle)
+    return handle
+
+
+def stop_embedded() -> int:
+    """Stop every embedded sampler this process started (shutdown hooks and tests)."""
+    count = 0
+    while _EMBEDDED:
+        _EMBEDDED.pop().stop()
+        count += 1
+    return count
 
 
 def cli_run(args, settings: Settings) -> int:
