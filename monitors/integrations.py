@@ -7,9 +7,9 @@ from collections import deque
 from datetime import timedelta
 
 import pandas as pd
-from monitors.runner import Round
 
 from monitors.config import Settings
+from monitors.runner import Round
 from monitors.sampler import Sampler
 from monitors.schema import COLUMNS
 from monitors.timeutil import utcnow
@@ -24,7 +24,6 @@ class AlertHook:
 
     def __init__(self, sampler: Sampler, settings: Settings):
         from monitors.alerts import Notifier
-
         from monitors.statefile import local_state_dir
 
         self.settings = settings
