@@ -277,7 +277,7 @@ class Sampler:
     def _compact_job(self) -> None:
         """Compact in a short-lived child process: the sampler never loads pandas or DuckDB,
         and a crash or memory spike there cannot take the sampler down."""
-        code = ("import sys; from monitors.history.compact import compact; "
+        code = ("import sys; from monitors.history.compaction import compact; "
                 "compact(sys.argv[1], storage_endpoint=sys.argv[2] or None)")
         package_root = str(Path(__file__).resolve().parents[1])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(

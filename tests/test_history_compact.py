@@ -94,7 +94,7 @@ def test_a_crash_before_roll_ups_are_written_leaves_them_exact(data_dir):
 
 def test_segments_written_while_compaction_runs_are_left_in_place(data_dir, monkeypatch):
     write(data_dir, rounds(0, 10))
-    module = sys.modules["monitors.history.compact"]
+    module = sys.modules["monitors.history.compaction"]
     real = module.write_samples
     late = rounds(10, 5)
 

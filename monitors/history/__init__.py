@@ -18,7 +18,7 @@ from monitors.history.writer import HistoryWriter, Lock, acquire_writer_lock
 # The writer path (the long-running sampler) never needs pandas or DuckDB, so the read and
 # compaction halves load on first use; this keeps a sampler's memory small.
 _LAZY = {
-    "compact": "compact",
+    "compact": "compaction",
     "data_version": "read",
     "iter_sample_batches": "read",
     "problems": "read",
@@ -31,7 +31,9 @@ _LAZY = {
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(importlib.import_module(f"monitors.history.{_LAZY[name]}"), name)
+        value = getattr(importlib.import_module(f"monitors.history.{_LAZY[name]}"), name)
+        globals()[name] = value  # resolve once
+        return value
     raise AttributeError(f"module 'monitors.history' has no attribute {name!r}")
 
 
@@ -53,7 +55,7 @@ __all__ = [
 
 def cli_compact(args: argparse.Namespace, settings: Any) -> int:
     """`python -m monitors compact`: merge segments and write roll-ups now, print a summary."""
-    from monitors.history.compact import compact
+    from monitors.history.compaction import compact
     from monitors.history.read import problems
 
     stats = compact(settings.data, storage_endpoint=settings.monitor.storage_endpoint)
