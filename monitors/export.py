@@ -10,7 +10,7 @@ from typing import IO, Any
 import pandas as pd
 import pyarrow as pa
 
-from monitors import present
+from monitors import present, tables
 from monitors.config import Platform
 from monitors.incidents import Outage
 from monitors.timeutil import Window
@@ -136,23 +136,14 @@ def incident_rows(outages: Sequence[Outage], platforms: Sequence[Platform],
 
 def uptime_rows(summary: dict, platforms: Sequence[Platform], window: Window,
                 tz: str) -> pd.DataFrame:
-    """One export row per platform for the window (summary JSON in)."""
-    rows = {row["platform"]: row for row in summary.get("platforms", [])}
+    """One export row per platform for the window (summary JSON in), with its bounds."""
+    frame = tables.window_summary(summary, platforms)
     start, end = pd.Series([window.start]), pd.Series([window.end])
-    bounds = {"window_start_utc": _utc_iso(start)[0],
-              "window_start_local": _local_iso(start, tz)[0],
-              "window_end_utc": _utc_iso(end)[0], "window_end_local": _local_iso(end, tz)[0]}
-    records = []
-    for platform in platforms:
-        row = rows.get(platform.id, {})
-        impact = row.get("impact") or {}
-        records.append({
-            "platform": platform.id, "name": platform.name, "provider": platform.provider_name,
-            **bounds, "uptime_pct": row.get("uptime_pct"), "down_s": row.get("down_s"),
-            "degraded_s": row.get("degraded_s"), "incidents": row.get("incidents"),
-            "impact": impact.get("amount"), "currency": impact.get("currency") or "",
-        })
-    return neutralise(pd.DataFrame(records, columns=UPTIME_HEADER))
+    frame["window_start_utc"] = _utc_iso(start)[0]
+    frame["window_start_local"] = _local_iso(start, tz)[0]
+    frame["window_end_utc"] = _utc_iso(end)[0]
+    frame["window_end_local"] = _local_iso(end, tz)[0]
+    return neutralise(frame[UPTIME_HEADER])
 
 
 def to_csv(frame: pd.DataFrame) -> str:
