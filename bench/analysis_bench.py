@@ -27,6 +27,7 @@ from bench.history_bench import uptime_via_duckdb  # noqa: E402
 from bench.synth import CHECKS, PLATFORMS  # noqa: E402
 from monitors import history  # noqa: E402
 from monitors.config import Settings, parse_config  # noqa: E402
+from monitors.incidents import detect  # noqa: E402
 from monitors.timeutil import Window  # noqa: E402
 from monitors.uptime import analyse_history, context_s, summarize  # noqa: E402
 
@@ -60,6 +61,10 @@ def timed(fn, repeat: int, cold: bool = True) -> tuple[float, float, object]:
     return statistics.median(walls), statistics.median(cpus), result
 
 
+def _key(outage) -> tuple:
+    return (outage.platform, outage.start, outage.end, outage.severity, outage.checks)
+
+
 def parts(settings: Settings, window: Window) -> None:
     """Where the time goes: the two reads and the analysis."""
     history.clear_cache()
@@ -76,6 +81,16 @@ def parts(settings: Settings, window: Window) -> None:
     began = time.perf_counter()
     result = analyse_history(settings, window, now=window.end)
     total_s = time.perf_counter() - began
+    lean = history.read_eventful_samples(
+        settings.data, window.start, window.end, platforms=ids,
+        pad_s=context_s(list(settings.platforms), settings.monitor),
+        min_failures=settings.monitor.confirm,
+        span_s=settings.monitor.confirm * settings.monitor.interval)
+    same = [_key(o) for o in detect(samples, settings.platforms, settings.monitor,
+                                    now=window.end)] == [
+        _key(o) for o in detect(lean, settings.platforms, settings.monitor, now=window.end)]
+    print(f"  eventful raw samples: every non-up hour {len(samples):,} rows; hours that can "
+          f"hold an outage {len(lean):,} rows; identical outages from both: {same}")
     print(f"  eventful raw samples read: {len(samples):,} in {read_s * 1000:.0f} ms; roll-ups "
           f"{rollup_s * 1000:.0f} ms; whole analysis {total_s * 1000:.0f} ms "
           f"({len(result.outages)} outages)")

@@ -219,14 +219,18 @@ def select_platforms(settings: Settings, ids: Sequence[str] | None) -> list[Plat
     return [p for p in settings.platforms if p.id in ids]
 
 
+def longest_interval(platforms: Sequence[Platform], monitor: Monitor) -> float:
+    """The longest sampling interval among these platforms."""
+    return max([p.interval or monitor.interval for p in platforms] or [monitor.interval])
+
+
 def context_s(platforms: Sequence[Platform], monitor: Monitor) -> float:
     """Seconds of quiet samples needed around eventful hours to judge them exactly.
 
     Enough rounds to see an outage recover and to tell a data gap from a run of failures;
     hours absent from eventful reads were all up, so more context changes nothing.
     """
-    longest = max([p.interval or monitor.interval for p in platforms] or [monitor.interval])
-    return (max(monitor.recover, GAP_ROUNDS) + 1) * longest + 60.0
+    return (max(monitor.recover, GAP_ROUNDS) + 1) * longest_interval(platforms, monitor) + 60.0
 
 
 def analyse_history(
@@ -251,7 +255,9 @@ def analyse_history(
     endpoint = settings.monitor.storage_endpoint
     samples = history.read_eventful_samples(
         settings.data, window.start - LOOKBACK, window.end, platforms=ids,
-        pad_s=context_s(chosen, settings.monitor), storage_endpoint=endpoint,
+        pad_s=context_s(chosen, settings.monitor), min_failures=settings.monitor.confirm,
+        span_s=settings.monitor.confirm * longest_interval(chosen, settings.monitor),
+        storage_endpoint=endpoint,
     )
     rollups = history.read_rollups(
         settings.data, window.start, window.end, platforms=ids, storage_endpoint=endpoint,

@@ -41,6 +41,7 @@ from monitors.history.scan import (
     Listing,
     Vanished,
     days_between,
+    decode_strings,
     list_samples,
     ordered_frame,
     parallel,
@@ -94,8 +95,13 @@ def read_rollups(data: str, start: Any, end: Any, *, platforms: Iterable[str] | 
 
 def read_eventful_samples(data: str, start: Any, end: Any, *, pad_s: float = 3600,
                           platforms: Iterable[str] | None = None,
+                          min_failures: int = 1, span_s: float = 3600,
                           storage_endpoint: str | None = None) -> pd.DataFrame:
     """Raw samples of the hours (± pad_s) where any sample is not up, plus the raw tail.
+
+    With min_failures > 1 (incident detection passes `confirm`), a rolled-up hour counts only
+    if it has vantage-offline rounds or its failures plus those within ± span_s reach
+    min_failures: lone blips can never open an outage, so reading them changes nothing.
 
     1. Find eventful (platform, hour) pairs in the roll-ups (and in the not-rolled-up tail).
     2. Widen them by pad_s and clip to the window; platforms are treated separately.
@@ -108,7 +114,7 @@ def read_eventful_samples(data: str, start: Any, end: Any, *, pad_s: float = 360
     keep = window_filter(view.start_ms, view.end_ms, view.platforms)
     tail = parallel(lambda p: read_partition(view.store, p, view.listing[p], keep), view.tail)
     pieces = [(t, False) for t in tail]  # sorted by platform first: not by time
-    found = _eventful_from_rollups(view.stored)
+    found = _eventful_from_rollups(view.stored, min_failures, span_s)
     for table in tail:
         _add_eventful_rows(found, table)
     intervals = _intervals(found, int(pad_s * 1000), view.start_ms, view.end_ms)
@@ -242,10 +248,10 @@ class _View:
 def _read_extract(view: _View, key: tuple[str, str], days: list[int], groups: list[int],
                   intervals: Intervals) -> tuple[pa.Table, bool]:
     """Rows of a month's eventful extract for the given days, inside the intervals; and
-    whether they are in time order (a single row group of the extract is)."""
+    whether they are in time order (a single row group is; several are sorted here)."""
     rel, in_order = view.months[key].extract, groups == [0]
     try:
-        table = read_file(view.store, rel, row_groups=groups, for_pandas=True) if rel else None
+        table = read_file(view.store, rel, row_groups=groups, encoded=True) if rel else None
     except Vanished:
         table = None
     if table is None:  # gone or corrupt: the day files have the same rows
@@ -257,17 +263,48 @@ def _read_extract(view: _View, key: tuple[str, str], days: list[int], groups: li
     ts = ts_ms(table)
     window = (view.start_ms, view.end_ms)
     mask = np.isin(ts - ts % DAY_MS, days) & _in_intervals(table, intervals, window)
-    return with_vantage(table if mask.all() else table.filter(pa.array(mask)), key[1]), in_order
+    table = decode_strings(table if mask.all() else table.filter(pa.array(mask)))
+    if not in_order and table.num_rows > 1:  # one vantage: sorted here, no sort of the year
+        table = table.take(pc.sort_indices(table, sort_keys=[
+            (c, "ascending") for c in ("ts", "platform", "check")]))
+        in_order = True
+    return with_vantage(table, key[1]), in_order
 
 
-def _eventful_from_rollups(rollups: pa.Table) -> dict[str, list[np.ndarray]]:
+def _eventful_from_rollups(rollups: pa.Table, min_failures: int = 1, span_s: float = 3600
+                           ) -> dict[str, list[np.ndarray]]:
     found: dict[str, list[np.ndarray]] = defaultdict(list)
     if rollups.num_rows == 0:
         return found
-    bad = pc.greater(pc.add(pc.add(rollups["n_degraded"], rollups["n_down"]),
-                            rollups["n_unknown"]), 0)
-    rows = rollups.filter(bad)
-    _by_platform(found, rows, rows["hour"].cast(pa.int64()).to_numpy())
+    failed = pc.add(rollups["n_degraded"], rollups["n_down"])
+    if min_failures <= 1:
+        rows = rollups.filter(pc.greater(pc.add(failed, rollups["n_unknown"]), 0))
+        _by_platform(found, rows, rows["hour"].cast(pa.int64()).to_numpy())
+        return found
+    table = pa.table({
+        "platform": rollups["platform"], "hour": rollups["hour"].cast(pa.int64()),
+        "failed": failed, "offline": rollups["n_offline"],
+    }).filter(pc.greater(pc.add(failed, rollups["n_offline"]), 0))  # nulls dropped too
+    if table.num_rows == 0:
+        return found
+    codes, names = _codes(table["platform"])
+    order = np.lexsort((table["hour"].to_numpy(), codes))  # by platform, then hour
+    codes, hours = codes[order], table["hour"].to_numpy()[order]
+    first = np.flatnonzero(np.concatenate([[True], (codes[1:] != codes[:-1])
+                                           | (hours[1:] != hours[:-1])]))
+    codes, hours = codes[first], hours[first]  # one row per (platform, hour)
+    fails = np.add.reduceat(table["failed"].to_numpy()[order].astype(np.int64), first)
+    offline = np.add.reduceat(table["offline"].to_numpy()[order].astype(np.int64), first)
+    span_ms = int(max(span_s, HOUR_MS / 1000) * 1000)
+    bounds = np.searchsorted(codes, np.arange(len(names) + 1))
+    for code, platform in enumerate(names):
+        rows = slice(bounds[code], bounds[code + 1])
+        at, failing = hours[rows], fails[rows]
+        total = np.concatenate([[0], np.cumsum(failing)])  # failures within ± span of each hour
+        near = total[np.searchsorted(at, at + span_ms, "right")] - total[
+            np.searchsorted(at, at - span_ms, "left")]
+        keep = (offline[rows] > 0) | ((failing > 0) & (near >= min_failures))
+        found[platform].append(at[keep])
     return found
 
 
@@ -328,9 +365,7 @@ def _in_intervals(table: pa.Table, intervals: Intervals,
                   window: tuple[int, int] | None = None) -> np.ndarray:
     """Rows whose (platform, ts) falls in the platform's intervals (clipped to `window`)."""
     ts = ts_ms(table)
-    encoded = pc.dictionary_encode(table["platform"].combine_chunks())
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
-    names = encoded.dictionary.to_pylist()
+    codes, names = _codes(table["platform"])
     if _hour_aligned(intervals, window):  # the usual case: a (platform, hour) lookup
         first = min(int(s[0]) for s, _ in intervals.values()) // HOUR_MS
         last = -(-max(int(e[-1]) for _, e in intervals.values()) // HOUR_MS)
@@ -355,6 +390,19 @@ def _in_intervals(table: pa.Table, intervals: Intervals,
         inside[inside] = ts[rows][inside] < ends[index[inside]]
         mask[rows[inside]] = True
     return mask
+
+
+def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+    """Each row's code in a list of the column's distinct values, and that list."""
+    if not pa.types.is_dictionary(column.type):
+        encoded = pc.dictionary_encode(column.combine_chunks())
+        return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
+    chunks = column.unify_dictionaries().chunks if column.num_chunks else []
+    if not chunks:
+        return np.empty(0, np.int32), []
+    codes = np.concatenate([(c.indices if c.null_count == 0 else c.indices.fill_null(0)
+                             ).to_numpy(zero_copy_only=False) for c in chunks])
+    return codes, chunks[0].dictionary.to_pylist()
 
 
 def _hour_aligned(intervals: Intervals, window: tuple[int, int] | None) -> bool:

@@ -106,16 +106,28 @@ def large_strings(schema: pa.Schema) -> pa.Schema:
                       for f in schema])
 
 
+def decode_strings(table: pa.Table) -> pa.Table:
+    """Dictionary-encoded string columns (read_file(encoded=True)) as large_string."""
+    schema = pa.schema([f.with_type(pa.large_string()) if pa.types.is_dictionary(f.type) else f
+                        for f in table.schema])
+    return table if schema.equals(table.schema) else table.cast(schema)
+
+
 def read_file(store: Store, rel: str, columns: Sequence[str] | None = None,
               row_groups: Sequence[int] | None = None,
-              for_pandas: bool = False) -> pa.Table | None:
+              for_pandas: bool = False, encoded: bool = False) -> pa.Table | None:
     """Read a sample file (or some of its row groups); None when it was corrupt (it is then
-    quarantined). `for_pandas` decodes each distinct string once, straight to large_string."""
+    quarantined). `for_pandas` decodes each distinct string once, straight to large_string;
+    `encoded` keeps strings dictionary-encoded (cheap to filter; `decode_strings` later)."""
     names = list(columns or FILE_COLUMNS)
     schema = pa.schema([FILE_SCHEMA_BY_NAME[n] for n in names])
-    if for_pandas:
+    if for_pandas or encoded:
         schema = large_strings(schema)
-    strings = [f.name for f in schema if not pa.types.is_primitive(f.type)] if for_pandas else []
+    strings = [f.name for f in schema if not pa.types.is_primitive(f.type)
+               ] if for_pandas or encoded else []
+    if encoded:
+        schema = pa.schema([f.with_type(pa.dictionary(pa.int32(), f.type))
+                            if f.name in strings else f for f in schema])
 
     def read() -> pa.Table:
         parquet = _open(store, rel, strings)
