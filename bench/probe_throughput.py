@@ -14,6 +14,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -53,9 +54,10 @@ async def serve() -> None:
 
 
 async def bench(
-    url: str, n: int, concurrency: int, keyword: str, raw: bool = False
+    url: str, n: int, concurrency: int, keyword: str, raw: bool = False, fresh: bool = False
 ) -> dict[str, float]:
-    """Run n checks, at most `concurrency` at once, on one shared client."""
+    """Run n checks, at most `concurrency` at once, on one shared client (or, with `fresh`,
+    a client per check, as the runner does)."""
     ssl_context = make_ssl_context()
     client = make_client(ssl_context, concurrency=concurrency)
     ctx = ProbeContext(client=client, timeout_s=10.0, ssl_context=ssl_context)
@@ -69,7 +71,11 @@ async def bench(
                 response = await client.get(url)
                 ok = response.status_code == 200
                 return "up" if ok else "down", (time.perf_counter() - start) * 1000
-            result = await run_check(check, ctx)
+            if fresh:
+                async with make_client(ssl_context, concurrency=2) as own:
+                    result = await run_check(check, replace(ctx, client=own))
+            else:
+                result = await run_check(check, ctx)
             return result.status, result.latency_ms
 
     async with client:
@@ -96,6 +102,8 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=32, help="checks in flight")
     parser.add_argument("--keyword", default="", help="keyword the body must contain")
     parser.add_argument("--raw", action="store_true", help="bare httpx GETs, for comparison")
+    parser.add_argument("--fresh", action="store_true",
+                        help="a client per check, as the runner does (default: one shared)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -107,7 +115,8 @@ def main() -> int:
     try:
         port = int(server.stdout.readline())
         figures = asyncio.run(
-            bench(f"http://127.0.0.1:{port}/", args.n, args.concurrency, args.keyword, args.raw)
+            bench(f"http://127.0.0.1:{port}/", args.n, args.concurrency, args.keyword, args.raw,
+                  args.fresh)
         )
     finally:
         server.terminate()
