@@ -84,11 +84,26 @@ def ts_ms(table: pa.Table) -> np.ndarray:
     column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
     ints = column.view(pa.int64()) if pa.types.is_timestamp(column.type) else column.cast(
         pa.int64())
-    if ints.null_count:
-        return ints.to_numpy(zero_copy_only=False)
-    # Straight from the buffer: Array.to_numpy() would import pandas (~50 MB) in the sampler.
-    return np.frombuffer(ints.buffers()[1], dtype=np.int64, count=len(ints),
-                         offset=ints.offset * 8).copy()
+    return int_numpy(ints)
+
+
+def int_numpy(array: pa.Array) -> np.ndarray:
+    """An integer Arrow array as numpy, straight from its buffer when it has no nulls.
+
+    Why: Array.to_numpy() (and pa.array() of numpy) import pandas, about 50 MB, just to look
+    for pandas types; the long-running sampler writes history without ever needing pandas.
+    """
+    if array.null_count or not pa.types.is_integer(array.type):
+        return array.to_numpy(zero_copy_only=False)
+    dtype = np.dtype(str(array.type))
+    return np.frombuffer(array.buffers()[1], dtype=dtype, count=len(array),
+                         offset=array.offset * dtype.itemsize).copy()
+
+
+def arrow_indices(indices: np.ndarray) -> pa.Array:
+    """int64 row indices as an Arrow array without pa.array() (see int_numpy)."""
+    indices = np.ascontiguousarray(indices, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(indices), [None, pa.py_buffer(indices)])
 
 
 def quantize_latency(values: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -225,12 +240,12 @@ def sort_dedupe(table: pa.Table) -> tuple[pa.Table, int]:
     if not same.any():
         return table, 0
     keep = np.append(~same, True)
-    return table.filter(pa.array(keep)), int(same.sum())
+    return table.take(arrow_indices(np.flatnonzero(keep))), int(same.sum())
 
 
 def _codes(column: pa.ChunkedArray) -> np.ndarray:
     array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
-    return pc.dictionary_encode(array).indices.to_numpy(zero_copy_only=False)
+    return int_numpy(pc.dictionary_encode(array).indices)
 
 
 def to_file_table(table: pa.Table) -> pa.Table:

@@ -16,7 +16,15 @@ import numpy as np
 import pyarrow as pa
 from filelock import FileLock, Timeout
 
-from monitors.history.files import DAY_MS, VANTAGE, day_of, normalize, sort_dedupe, ts_ms
+from monitors.history.files import (
+    DAY_MS,
+    VANTAGE,
+    arrow_indices,
+    day_of,
+    normalize,
+    sort_dedupe,
+    ts_ms,
+)
 from monitors.history.files import write_samples as _write_samples
 from monitors.history.store import Store, new_rank, open_store, unique_name
 from monitors.probes.base import short
@@ -159,7 +167,8 @@ class HistoryWriter:
         failed: list[pa.Table] = []
         written = 0
         for day in unique:
-            part = table if len(unique) == 1 else table.filter(pa.array(days == day))
+            rows = arrow_indices(np.flatnonzero(days == day))
+            part = table if len(unique) == 1 else table.take(rows)
             try:
                 written += self._write_day(day_of(int(day) * DAY_MS), part)
             except OSError as exc:  # disk full, read-only folder, store unreachable
