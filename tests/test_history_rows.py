@@ -47,8 +47,15 @@ def test_odd_rows_fall_back_to_the_general_path():
     row = {"ts": 1_700_000_000_000, "platform": "a", "check": "web", "kind": "http",
            "status": "up", "latency_ms": 1.0, "http_status": 200, "error": None, "detail": None}
     assert _rows_via_json([row], "hq") is None  # ts not a datetime
-    nan = {**row, "ts": datetime(2026, 1, 1, tzinfo=UTC), "latency_ms": float("nan")}
-    assert _rows_via_json([nan], "hq") is None
+    infinite = {**row, "ts": datetime(2026, 1, 1, tzinfo=UTC), "latency_ms": float("inf")}
+    assert _rows_via_json([infinite], "hq") is None  # JSON has no infinity
+
+
+def test_a_nan_or_subnormal_latency_is_stored_as_the_general_path_stores_it():
+    rows = [{"ts": datetime(2026, 1, 1, tzinfo=UTC), "platform": "a", "check": "web",
+             "kind": "http", "status": "up", "latency_ms": latency, "http_status": None,
+             "error": None, "detail": None} for latency in (float("nan"), 5e-324, 970500.01)]
+    assert _rows_via_json(rows, "hq").equals(_general(rows, "hq"))
 
 
 def test_writing_plain_rows_never_imports_pandas(tmp_path):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -106,13 +105,18 @@ def arrow_indices(indices: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(pa.int64(), len(indices), [None, pa.py_buffer(indices)])
 
 
-def quantize_latency(values: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """Round latencies to LATENCY_DIGITS significant digits (idempotent), as float32."""
-    x = values.to_numpy(zero_copy_only=False).astype(np.float64)
+def _quantized(x: np.ndarray) -> np.ndarray:
+    """float64 latencies (already float32 values) -> float32 at LATENCY_DIGITS digits."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         scale = 10.0 ** (np.floor(np.log10(np.abs(x))) - (LATENCY_DIGITS - 1))
         rounded = np.where(np.isfinite(scale) & (scale > 0), np.round(x / scale) * scale, x)
-    return pa.array(rounded.astype(np.float32), mask=np.isnan(rounded))
+    return rounded.astype(np.float32)
+
+
+def quantize_latency(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Round latencies to LATENCY_DIGITS significant digits (idempotent), as float32."""
+    rounded = _quantized(values.to_numpy(zero_copy_only=False).astype(np.float64))
+    return pa.array(rounded, mask=np.isnan(rounded))
 
 
 def normalize(rows: Sequence[dict[str, Any]] | pa.Table, vantage: str) -> pa.Table:
@@ -150,39 +154,38 @@ def normalize(rows: Sequence[dict[str, Any]] | pa.Table, vantage: str) -> pa.Tab
 _NORMALIZED = SAMPLE_SCHEMA.set(1, pa.field("vantage", pa.string()))
 
 
-def _quantize_one(value: float) -> float:
-    """quantize_latency() for one Python float (same rounding: half to even)."""
-    if value == 0 or not math.isfinite(value):
-        return value
-    scale = 10.0 ** (math.floor(math.log10(abs(value))) - (LATENCY_DIGITS - 1))
-    return round(value / scale) * scale
-
-
-def _json_row(row: dict[str, Any], vantage: str) -> str | None:
+def _json_row(row: dict[str, Any], vantage: str, latency: float | None) -> str | None:
     ts = row.get("ts")
     if not isinstance(ts, datetime):
         return None
     if ts.tzinfo is not None:
         ts = ts.astimezone(UTC)
-    row_vantage = row.get("vantage") or vantage
-    latency, code = row.get("latency_ms"), row.get("http_status")
+    row_vantage, code = row.get("vantage") or vantage, row.get("http_status")
     if row_vantage != vantage or row.get("status") not in STATUSES:
         return None  # let the general path raise its clear error
     if not all(isinstance(row.get(k), str) and row.get(k) for k in ("platform", "check", "kind")):
         return None
-    if (latency is not None and not isinstance(latency, int | float)) or (
-        code is not None and not isinstance(code, int)
-    ):
+    if code is not None and not isinstance(code, int):
         return None
     detail = row.get("detail")
     return json.dumps({
         "ts": ts.strftime("%Y-%m-%d %H:%M:%S.") + f"{ts.microsecond // 1000:03d}",
         "vantage": row_vantage, "platform": row["platform"], "check": row["check"],
-        "kind": row["kind"], "status": row["status"],
-        "latency_ms": None if latency is None else _quantize_one(float(latency)),
+        "kind": row["kind"], "status": row["status"], "latency_ms": latency,
         "http_status": code, "error": row.get("error"),
         "detail": None if detail is None else str(detail)[:DETAIL_MAX],
     }, allow_nan=False)
+
+
+def _latencies(rows: Sequence[dict[str, Any]]) -> list[float | None] | None:
+    """Each row's latency rounded exactly as quantize_latency() rounds it (None: fall back)."""
+    raw = [row.get("latency_ms") for row in rows]
+    if any(v is not None and (isinstance(v, bool) or not isinstance(v, int | float)) for v in raw):
+        return None
+    # float32 first, as the general path stores it before rounding
+    values = np.array([np.nan if v is None else v for v in raw], dtype=np.float32)
+    rounded = _quantized(values.astype(np.float64))
+    return [None if np.isnan(v) else float(v) for v in rounded]
 
 
 def _rows_via_json(rows: Sequence[dict[str, Any]], vantage: str) -> pa.Table | None:
@@ -192,11 +195,14 @@ def _rows_via_json(rows: Sequence[dict[str, Any]], vantage: str) -> pa.Table | N
     (~50 MB) to check for pandas types; the long-running sampler never needs pandas, and this
     path keeps it out. Validation matches the general path; anything unusual falls back.
     """
+    latencies = _latencies(rows)
+    if latencies is None:
+        return None
     lines = []
-    for row in rows:
+    for row, latency in zip(rows, latencies, strict=True):
         try:
-            line = _json_row(row, vantage)
-        except (TypeError, ValueError):  # NaN latency, odd types: the general path decides
+            line = _json_row(row, vantage, latency)
+        except (TypeError, ValueError):  # infinite latency, odd types: the general path decides
             return None
         if line is None:
             return None
