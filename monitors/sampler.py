@@ -12,8 +12,8 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEve
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitors import heartbeat, history, runner
+from monitors import heartbeat, history, runner, statefile
 from monitors.config import Platform, Settings
 from monitors.timeutil import utcnow
 
@@ -87,15 +87,12 @@ class _Stats:
 class Sampler:
     """Runs rounds of checks on a schedule and writes them to the history."""
 
-    def __init__(
-        self, settings: Settings, *, on_round: Callable[[runner.Round], None] | None = None
-    ):
+    def __init__(self, settings: Settings):
         self.settings = settings
         self.monitor = settings.monitor
         self.data = settings.data
         self.vantage = settings.monitor.vantage
         self.endpoint = settings.monitor.storage_endpoint
-        self.on_round = on_round
         self.stats = _Stats()
         self.verdicts: dict[str, str] = {}
         self._lock = None
@@ -257,7 +254,7 @@ class Sampler:
             " (own network offline)" if result.vantage_offline else "",
         )
         self._write_heartbeat(official=result.official)
-        for hook in [*self._hooks, *([self.on_round] if self.on_round else [])]:
+        for hook in self._hooks:
             try:
                 hook(result)
             except Exception:
@@ -336,10 +333,6 @@ class Sampler:
         try:
             heartbeat.write_heartbeat(self.data, state, storage_endpoint=self.endpoint)
             if official:
-                from dataclasses import asdict
-
-                from monitors import statefile
-
                 statefile.write_json(
                     self.data,
                     f"official-{self.vantage}.json",
@@ -361,7 +354,9 @@ class Handle:
         self._failure_hooks.append(hook)
 
     def stop(self) -> None:
-        """Stop the embedded sampler."""
+        """Stop the embedded sampler (and forget it)."""
+        if self in _EMBEDDED:
+            _EMBEDDED.remove(self)
         self.sampler.stop()
 
 
@@ -386,11 +381,10 @@ def start_embedded(settings: Settings) -> Handle | None:
 
 def stop_embedded() -> int:
     """Stop every embedded sampler this process started (shutdown hooks and tests)."""
-    count = 0
-    while _EMBEDDED:
-        _EMBEDDED.pop().stop()
-        count += 1
-    return count
+    handles = list(_EMBEDDED)
+    for handle in handles:
+        handle.stop()
+    return len(handles)
 
 
 def cli_run(args, settings: Settings) -> int:
@@ -416,12 +410,3 @@ def cli_run(args, settings: Settings) -> int:
         stop.wait(0.2 if deadline is None else min(0.2, max(0.0, deadline - time.monotonic())))
     sampler.stop()
     return 0
-
-
-def next_round_in(sampler: Sampler) -> timedelta | None:
-    """Time until the next scheduled round (for status displays)."""
-    if not sampler._scheduler:
-        return None
-    runs = [j.next_run_time for j in sampler._scheduler.get_jobs() if j.id.startswith("round-")]
-    runs = [r for r in runs if r]
-    return (min(runs) - utcnow()) if runs else None

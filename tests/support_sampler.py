@@ -14,7 +14,22 @@ import tomli_w
 from monitors.config import load_settings
 
 
-class Target:
+class LocalServer:
+    """A threaded HTTP server on 127.0.0.1, port 0, serving `handler` until close()."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        """Stop serving."""
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Target(LocalServer):
     """A local HTTP server whose paths answer with a status code set by the test."""
 
     def __init__(self) -> None:
@@ -41,20 +56,11 @@ class Target:
 
             do_GET = do_POST = do_HEAD = _answer
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        super().__init__(Handler)
 
     def url(self, path: str) -> str:
         """Full URL of a path on this server."""
         return f"http://127.0.0.1:{self.port}{path}"
-
-    def close(self) -> None:
-        """Stop serving."""
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def closed_port() -> int:

@@ -6,12 +6,11 @@ import json
 import re
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from support_sampler import http_platform, write_config
+from support_sampler import LocalServer, http_platform, write_config
 
 from monitors import heartbeat
 
@@ -20,7 +19,7 @@ ROUND = re.compile(r"^round (\d+): ")
 CHANGE = "a: up -> down"
 
 
-class FlipTarget:
+class FlipTarget(LocalServer):
     """A local HTTP server that answers 200 to the first request and 500 to every later one."""
 
     def __init__(self) -> None:
@@ -38,15 +37,7 @@ class FlipTarget:
                 self.end_headers()
                 self.wfile.write(b"ok")
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        """Stop serving."""
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
 
 class Run:

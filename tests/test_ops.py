@@ -7,12 +7,20 @@ import sys
 import threading
 import time
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from support_sampler import Target, closed_port, http_platform, settings_for, wait_for, write_config
+from support_sampler import (
+    LocalServer,
+    Target,
+    closed_port,
+    http_platform,
+    settings_for,
+    wait_for,
+    write_config,
+)
 
 from monitors import heartbeat, history, integrations
 from monitors.sampler import Sampler
@@ -35,7 +43,7 @@ def target():
     server.close()
 
 
-class Receiver:
+class Receiver(LocalServer):
     """A healthchecks.io-like ping receiver on loopback; can go down or hang."""
 
     def __init__(self) -> None:
@@ -59,14 +67,7 @@ class Receiver:
 
             do_GET = do_POST
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
 
 def test_status_says_never_started_and_exits_1(tmp_path):
