@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from monitors.incidents import Detection
-from monitors.intervals import NS, Spans, ns_array, to_ns
+from monitors.intervals import EMPTY, NS, Spans, ns_array, to_ns
 from monitors.timeutil import Window
 from monitors.verdicts import HOUR_NS, SKIP
 
@@ -69,18 +69,38 @@ def coverage_from_rollups(
     return out
 
 
-def vantage_offline(detection: Detection, window: Window, now: datetime | None = None) -> dict:
-    """Seconds each vantage's own network was offline in the window, and their union."""
-    lo = to_ns(window.start)
-    hi = max(lo, to_ns(min(window.end, now) if now else window.end))
+def offline_spans(detection: Detection) -> dict[tuple[str, str], Spans]:
+    """Per (platform, vantage): the rounds in which the vantage's own network was offline."""
     rounds = detection.rounds
     rounds = rounds[rounds["offline"].to_numpy(bool)] if len(rounds) else rounds
     if rounds.empty:
-        return {"total_s": 0.0, "vantages": {}}
+        return {}
     start = rounds["ts_ns"].to_numpy(np.int64)
-    end = start + detection.widths_ns[rounds["p"].to_numpy(np.int64)]
+    p = rounds["p"].to_numpy(np.int64)
+    end = start + detection.widths_ns[p]
     v = rounds["v"].to_numpy(np.int64)
-    per = {detection.vantages[i]: Spans.of(start[v == i], end[v == i]).clip(lo, hi).total_s
-           for i in np.unique(v)}
-    union = Spans.of(start, end).clip(lo, hi)
-    return {"total_s": union.total_s, "vantages": dict(sorted(per.items()))}
+    pairs = np.unique(np.c_[p, v], axis=0)
+    return {(detection.ids[i], detection.vantages[j]):
+            Spans.of(start[(p == i) & (v == j)], end[(p == i) & (v == j)]) for i, j in pairs}
+
+
+def offline_totals(by_vantage: Mapping[str, Spans], window: Window,
+                   now: datetime | None = None) -> dict:
+    """Seconds each vantage's own network was offline in the window, and their union."""
+    lo = to_ns(window.start)
+    hi = max(lo, to_ns(min(window.end, now) if now else window.end))
+    if not by_vantage:
+        return {"total_s": 0.0, "vantages": {}}
+    union = EMPTY
+    for spans in by_vantage.values():
+        union = union.union(spans)
+    per = {name: spans.clip(lo, hi).total_s for name, spans in by_vantage.items()}
+    return {"total_s": union.clip(lo, hi).total_s, "vantages": dict(sorted(per.items()))}
+
+
+def vantage_offline(detection: Detection, window: Window, now: datetime | None = None) -> dict:
+    """Seconds each vantage's own network was offline in the window, and their union."""
+    by_vantage: dict[str, Spans] = {}
+    for (_, vantage), spans in offline_spans(detection).items():
+        by_vantage[vantage] = by_vantage.get(vantage, EMPTY).union(spans)
+    return offline_totals(by_vantage, window, now)

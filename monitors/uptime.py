@@ -11,6 +11,7 @@ Definitions (per platform, inside the window, up to now):
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,9 +23,11 @@ from monitors.config import Business, Monitor, Platform, Settings
 from monitors.coverage import (
     coverage_from_rollups,
     coverage_from_samples,
+    offline_spans,
+    offline_totals,
     unknown_spans,
-    vantage_offline,
 )
+from monitors.findings import Findings, join, offline_by_vantage
 from monitors.impact import (
     ImpactEstimate,
     estimate_all,
@@ -34,9 +37,11 @@ from monitors.impact import (
 )
 from monitors.impact import to_json as impact_json
 from monitors.incidents import Outage, detect_timeline, iso
-from monitors.intervals import EMPTY, Spans, intersect, spans_of, to_ns
+from monitors.intervals import EMPTY, Spans, from_ns, intersect, spans_of, to_ns
 from monitors.timeutil import Window, parse_window, utcnow, zone
-from monitors.verdicts import GAP_ROUNDS
+from monitors.verdicts import GAP_ROUNDS, HOUR_NS
+
+log = logging.getLogger("monitors.analysis")
 
 # Outages that began before the window are looked for this far back, so they keep their start.
 LOOKBACK = timedelta(days=1)
@@ -176,13 +181,41 @@ def analyse(
     `coverage=None` means the samples are complete (not sparse): coverage is taken from them.
     """
     now = now or utcnow()
+    found = find(samples, platforms, monitor, business, now=now, coverage=coverage)
+    return conclude(found, platforms, business, window, now=now)
+
+
+def find(
+    samples: pd.DataFrame,
+    platforms: Sequence[Platform],
+    monitor: Monitor,
+    business: Business,
+    *,
+    now: datetime,
+    coverage: Mapping[str, Spans] | None = None,
+) -> Findings:
+    """Detection over these samples: outages, unknown, covered and offline time."""
     detection = detect_timeline(samples, platforms, monitor, now=now, business=business,
                                 coverage=coverage is None)
-    _, _, until = _bounds(window, now)
-    outages = [o for o in detection.outages if _overlaps(o, window.start, until)]
-    ids = [p.id for p in platforms]
     cover = coverage_from_samples(detection) if coverage is None else dict(coverage)
-    unknown = unknown_spans(detection)
+    return Findings(outages=detection.outages, unknown=unknown_spans(detection),
+                    coverage=cover, offline=offline_spans(detection))
+
+
+def conclude(
+    found: Findings,
+    platforms: Sequence[Platform],
+    business: Business,
+    window: Window,
+    *,
+    now: datetime,
+) -> Analysis:
+    """Uptime, daily series and impact over the window from what detection found."""
+    _, _, until = _bounds(window, now)
+    outages = [o for o in found.outages if _overlaps(o, window.start, until)]
+    ids = [p.id for p in platforms]
+    cover = dict(found.coverage)
+    unknown = found.unknown
     for pid in ids:  # what we saw happen was observed, whatever the coverage estimate says
         seen = _outage_spans([o for o in outages if o.platform == pid], until)[0]
         cover[pid] = cover.get(pid, EMPTY).union(seen).union(unknown.get(pid, EMPTY))
@@ -197,7 +230,7 @@ def analyse(
                    business.currency)
         for pid in ids
     }
-    offline = vantage_offline(detection, window, now)
+    offline = offline_totals(offline_by_vantage(found.offline), window, now)
     return Analysis(
         window=window, until=until, business=business, outages=outages,
         uptime=uptime_table(outages, window, ids, unknown=unknown, coverage=cover, now=now),
@@ -240,34 +273,87 @@ def analyse_history(
     platforms: Sequence[str] | None = None,
     now: datetime | None = None,
     vantages: Sequence[str] | None = None,
+    materialised: bool = True,
 ) -> Analysis:
     """analyse() over the history: sparse eventful samples plus hourly roll-ups for coverage.
 
     Reads only hours with something other than `up` (history.read_eventful_samples), so a
-    year costs little more than its incidents.
+    year costs little more than its incidents. With `materialised`, the findings stored by
+    monitors/analysis_store.py stand in for every stretch they cover, and only the days
+    before the first stored cut and after the last are read and analysed.
     """
-    from monitors import history
-
     now = now or utcnow()
     window = parse_window(window, end=now) if isinstance(window, str | int | float) else window
     chosen = select_platforms(settings, platforms)
+    _, until_ns, _ = _bounds(window, now)
+    stored: dict[str, tuple[int, int]] = {}
+    pieces: list[Findings] = []
+    if materialised and not vantages:
+        from monitors import analysis_store
+
+        try:
+            stored, middle = analysis_store.middle(settings, chosen, to_ns(window.start),
+                                                   until_ns)
+            pieces.append(middle)
+        except (KeyError, TypeError, ValueError, IndexError) as exc:  # a damaged stored file
+            log.warning("stored analysis unusable (%s); analysing from samples",
+                        type(exc).__name__)
+            stored, pieces = {}, []
+    first = [p for p in chosen if p.id in stored]
+    if len(first) < len(chosen):  # some platforms have nothing stored: the whole window
+        head_end = window.end
+    else:
+        head_end = min(window.end, from_ns(max(stored[p.id][0] for p in first) + _tail_ns(
+            chosen, settings.monitor)))
+    head = _live(settings, chosen, window.start - LOOKBACK, head_end, window.start, now,
+                 vantages)
+    pieces.append(head.restrict({p.id: (_MIN, stored.get(p.id, (_MAX,))[0]) for p in chosen}))
+    if first:
+        begin = min(stored[p.id][1] for p in first)
+        tail = _live(settings, first, from_ns(begin - 2 * HOUR_NS), window.end,
+                     max(window.start, from_ns(begin - HOUR_NS)), now, vantages)
+        pieces.append(tail.restrict({p.id: (stored[p.id][1], _MAX) for p in first}))
+    return conclude(join(pieces), chosen, settings.business, window, now=now)
+
+
+_MIN, _MAX = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+
+
+def _tail_ns(platforms: Sequence[Platform], monitor: Monitor) -> int:
+    """How far past a cut a stretch's detection reads: the context plus one hour."""
+    return round(context_s(platforms, monitor) * 1e9) + HOUR_NS
+
+
+def _live(
+    settings: Settings,
+    chosen: Sequence[Platform],
+    start: datetime,
+    end: datetime,
+    rollups_from: datetime,
+    now: datetime,
+    vantages: Sequence[str] | None,
+) -> Findings:
+    """Findings from the samples: eventful samples in [start, end), coverage from the roll-ups
+    in [rollups_from, end)."""
+    from monitors import history
+
     ids = [p.id for p in chosen]
     endpoint = settings.monitor.storage_endpoint
     samples = history.read_eventful_samples(
-        settings.data, window.start - LOOKBACK, window.end, platforms=ids,
+        settings.data, start, end, platforms=ids,
         pad_s=context_s(chosen, settings.monitor), min_failures=settings.monitor.confirm,
         span_s=settings.monitor.confirm * longest_interval(chosen, settings.monitor),
         storage_endpoint=endpoint,
     )
     rollups = history.read_rollups(
-        settings.data, window.start, window.end, platforms=ids, storage_endpoint=endpoint,
+        settings.data, rollups_from, end, platforms=ids, storage_endpoint=endpoint,
         vantages=list(vantages) if vantages else None,
     )
     if vantages and len(samples):  # only what these vantages saw (dashboard filter)
         samples = samples[samples["vantage"].isin(list(vantages))]
     intervals = {p.id: p.interval or settings.monitor.interval for p in chosen}
-    return analyse(samples, chosen, settings.monitor, settings.business, window, now=now,
-                   coverage=coverage_from_rollups(rollups, intervals))
+    return find(samples, chosen, settings.monitor, settings.business, now=now,
+                coverage=coverage_from_rollups(rollups, intervals))
 
 
 def summary_json(analysis: Analysis) -> dict:
