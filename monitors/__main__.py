@@ -23,7 +23,7 @@ COMMANDS: dict[str, str] = {
     "summary": "monitors.cli_analysis:cli_summary",
     "export": "monitors.report:cli_export",
     "report": "monitors.report:cli_report",
-    "compact": "monitors.history:cli_compact",
+    "compact": "monitors.maintenance:cli_compact",
     "status": "monitors.heartbeat:cli_status",
     "alerts": "monitors.alerts:cli_alerts",
     "demo": "monitors.demo:cli_demo",

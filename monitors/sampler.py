@@ -272,16 +272,16 @@ class Sampler:
             self._writer.flush()
 
     def _compact_job(self) -> None:
-        """Compact in a short-lived child process: the sampler never loads pandas or DuckDB,
-        and a crash or memory spike there cannot take the sampler down."""
-        code = ("import sys; from monitors.history.compaction import compact; "
-                "compact(sys.argv[1], storage_endpoint=sys.argv[2] or None)")
+        """Compact, then store the month-by-month analysis, in a short-lived child process:
+        the sampler never loads pandas or DuckDB, and a crash or memory spike there cannot
+        take the sampler down. The child gets the settings (alerts left out) on stdin."""
         package_root = str(Path(__file__).resolve().parents[1])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+        settings = self.settings.model_dump_json(exclude={"config": {"alerts"}})
         try:
-            done = subprocess.run([sys.executable, "-c", code, self.data, self.endpoint or ""],
-                                  capture_output=True, text=True, env=env,
+            done = subprocess.run([sys.executable, "-m", "monitors.maintenance"],
+                                  input=settings, capture_output=True, text=True, env=env,
                                   timeout=max(600.0, self.monitor.compact_every))
         except (OSError, subprocess.TimeoutExpired) as exc:
             log.error("compaction could not run: %s", type(exc).__name__)
@@ -290,7 +290,8 @@ class Sampler:
             tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
             log.error("compaction failed (exit %d): %s", done.returncode, tail[0])
         else:
-            log.info("compaction done")
+            log.info("compaction done%s", f": {done.stdout.strip()}" if done.stdout.strip()
+                     else "")
 
     def _on_missed(self, event: JobEvent) -> None:
         if str(event.job_id).startswith("round-"):
