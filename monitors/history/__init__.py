@@ -2,7 +2,7 @@
 
 Layout of a data folder (or s3://bucket/prefix):
   samples/date=YYYY-MM-DD/vantage=NAME/*.parquet   raw samples (hive-partitioned)
-  rollups/month=YYYY-MM/vantage=NAME/*.parquet     hourly roll-ups
+  rollups/month=YYYY-MM/vantage=NAME/*.parquet     hourly roll-ups (per check and per round)
   quarantine/                                      unreadable files moved aside
   state/                                           locks, quarantine record (shared folder)
 """
@@ -24,6 +24,7 @@ _LAZY = {
     "problems": "read",
     "read_eventful_samples": "read",
     "read_rollups": "read",
+    "read_round_rollups": "read",
     "read_samples": "read",
     "clear_cache": "rollup",
 }
@@ -49,6 +50,7 @@ __all__ = [
     "problems",
     "read_eventful_samples",
     "read_rollups",
+    "read_round_rollups",
     "read_samples",
 ]
 

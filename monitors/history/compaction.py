@@ -4,6 +4,8 @@ Crash-safe at every step because nothing is ever modified in place:
 1. the merged file is written under a new name (atomically), ranked like its newest input;
 2. only then are the inputs it merged removed (files that arrived meanwhile stay);
 3. roll-ups and extracts are written last, naming the samples file they came from.
+Days rolled up before round counts existed (no "rounds" in their cover) are rolled up again
+from their unchanged samples file: the upgrade is an ordinary run.
 A crash between 1 and 2 leaves inputs next to the merged file: readers de-duplicate on the
 key (the rows are identical) and the next run merges them again. A crash before 3 leaves
 roll-ups that name a file that is gone: readers compute those days from the raw samples.
@@ -164,7 +166,8 @@ class _Compactor:
     def _needs_work(self, day: str, vantage: str, names: list[str]) -> bool:
         if len(names) != 1 or not names[0].startswith("c-"):
             return True
-        return self._cover(day, vantage).get("file") != names[0]
+        cover = self._cover(day, vantage)  # no "rounds": rolled up before round counts existed
+        return cover.get("file") != names[0] or not cover.get("rounds")
 
     def _cover(self, day: str, vantage: str) -> dict[str, Any]:
         return (self._month(day[:7], vantage).covers or {}).get(day, {})
@@ -263,7 +266,8 @@ class _Compactor:
         elif len(item.inputs) > 1 or not name.startswith("c-"):
             name = self._write_merged(part, table, item.inputs)
         # else: one compacted file whose roll-ups were missing; it stays as it is
-        cover = {"file": name, "eventful": _jsonable(eventful), "padded": _jsonable(padded)}
+        cover = {"file": name, "eventful": _jsonable(eventful), "padded": _jsonable(padded),
+                 "rounds": True}  # item.rollups has round counts: fresh, or a covered day's
         day_ms = day_start_ms(part.day)
         extract = (select_hours(table, day_ms, eventful), select_hours(table, day_ms, padded))
         self.updates[key][part.day] = _DayUpdate(item.rollups, extract, cover)

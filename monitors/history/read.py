@@ -1,4 +1,4 @@
-"""The read API: raw samples, hourly roll-ups and eventful samples for a window, as DataFrames.
+"""The read API: raw samples, hourly (round) roll-ups and eventful samples for a window.
 
 Roll-ups come from the stored files for days whose samples have not changed since they
 were rolled up, and are computed on the fly from the raw samples for every other day
@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -31,11 +30,9 @@ from monitors.history.quarantine import list_problems
 from monitors.history.rollup import (
     ROLLUP_COLUMNS,
     ROLLUP_FILE_SCHEMA,
-    Month,
+    ROUND_ROLLUP_COLUMNS,
     compute_rollups,
     covered,
-    index_months,
-    read_month,
 )
 from monitors.history.scan import (
     Listing,
@@ -51,10 +48,13 @@ from monitors.history.scan import (
     to_ms,
     window_filter,
 )
-from monitors.history.store import Store, open_store
+from monitors.history.store import open_store
+from monitors.history.view import View, name_set, with_vantage_column
 from monitors.schema import COLUMNS, SAMPLE_SCHEMA
 
 BATCH_ROWS = 65_536
+# the sample columns compute_rollups reads (detail and http_status are not needed)
+_ROLLUP_INPUT = ("ts", "platform", "check", "kind", "status", "latency_ms", "error")
 Intervals = dict[str, tuple[np.ndarray, np.ndarray]]  # platform -> (starts, ends), merged
 
 
@@ -64,8 +64,8 @@ def read_samples(data: str, start: Any, end: Any, *, platforms: Iterable[str] | 
     """Raw samples with ts in [start, end), de-duplicated, sorted by (ts, vantage, platform,
     check); ts tz-aware UTC."""
     store, start_ms, end_ms = open_store(data, storage_endpoint), to_ms(start), to_ms(end)
-    listing = list_samples(store, days_between(start_ms, end_ms), _names(vantages))
-    keep = window_filter(start_ms, end_ms, _names(platforms))
+    listing = list_samples(store, days_between(start_ms, end_ms), name_set(vantages))
+    keep = window_filter(start_ms, end_ms, name_set(platforms))
     file_columns = None if columns is None else [c for c in columns if c != "vantage"]
     tables = parallel(lambda item: read_partition(store, item[0], item[1], keep, file_columns),
                       list(listing.items()))
@@ -81,16 +81,43 @@ def read_rollups(data: str, start: Any, end: Any, *, platforms: Iterable[str] | 
                  storage_endpoint: str | None = None) -> pd.DataFrame:
     """Hourly roll-ups of the hours overlapping [start, end): stored, plus the raw tail;
     sorted by (hour, vantage, platform, check)."""
-    view = _View.load(open_store(data, storage_endpoint), start, end, vantages, platforms)
-
-    def tail(part: Partition) -> pa.Table:
-        table = read_partition(view.store, part, view.listing[part], view.hour_filter())
-        return _with_vantage(compute_rollups(table), part.vantage)
-
-    # stored months and computed days are each sorted by (hour, platform, check)
-    pieces = [(t, True) for t in [*view.pieces, *parallel(tail, view.tail)]]
-    frame = ordered_frame(pieces, ["hour", "vantage", "platform", "check"], ROLLUP_COLUMNS)
+    view = View.load(open_store(data, storage_endpoint), start, end, vantages, platforms)
+    frame = _rollup_frame(view, ["hour", "vantage", "platform", "check"])
     return frame if len(frame.columns) else _empty_rollups().to_pandas()
+
+
+def read_round_rollups(data: str, start: Any, end: Any, *,
+                       platforms: Iterable[str] | None = None,
+                       vantages: Iterable[str] | None = None,
+                       storage_endpoint: str | None = None) -> pd.DataFrame:
+    """Platform-rounds per (hour, vantage, platform) of the hours overlapping [start, end),
+    by verdict: stored, plus the raw tail; sorted by (hour, vantage, platform).
+
+    A platform-round is one (vantage, platform, ts) of probe samples (status pages left
+    out). `r_rounds` counts them; `r_unknown` those where every answer was unknown, `r_down`
+    where every known answer was down, `r_degraded` where the known answers were otherwise
+    not all up (DESIGN.md "Surfaces and partial outages"). Round-based availability over a
+    long window needs no raw samples: known = r_rounds - r_unknown.
+    """
+    view = View.load(open_store(data, storage_endpoint), start, end, vantages, platforms,
+                     rounds=True)
+    frame = _rollup_frame(view, ["hour", "vantage", "platform"])
+    return frame if len(frame.columns) else _empty_round_rollups().to_pandas()
+
+
+def _rollup_frame(view: View, sort: list[str]) -> pd.DataFrame:
+    """The view's stored roll-up pieces plus its tail computed from raw samples, sorted."""
+    def tail(part: Partition) -> pa.Table:
+        table = read_partition(view.store, part, view.listing[part], view.hour_filter(),
+                               _ROLLUP_INPUT)
+        rollups = compute_rollups(table, rounds=view.rounds)
+        if view.rounds:
+            rollups = rollups.filter(pc.is_valid(rollups["r_rounds"]))
+        return with_vantage_column(rollups, part.vantage, view.columns)
+
+    # stored months and computed days are each sorted by (hour, platform[, check])
+    pieces = [(t, True) for t in [*view.pieces, *parallel(tail, view.tail)]]
+    return ordered_frame(pieces, sort, view.columns)
 
 
 def read_eventful_samples(data: str, start: Any, end: Any, *, pad_s: float = 3600,
@@ -110,11 +137,12 @@ def read_eventful_samples(data: str, start: Any, end: Any, *, pad_s: float = 360
     Hours absent from the result had every sample up; an hour counts as a whole, also where
     the window cuts it. Sorted like read_samples.
     """
-    view = _View.load(open_store(data, storage_endpoint), start, end, None, platforms)
+    view = View.load(open_store(data, storage_endpoint), start, end, None, platforms)
     keep = window_filter(view.start_ms, view.end_ms, view.platforms)
     tail = parallel(lambda p: read_partition(view.store, p, view.listing[p], keep), view.tail)
     pieces = [(t, False) for t in tail]  # sorted by platform first: not by time
-    found = _eventful_from_rollups(view.stored, min_failures, span_s)
+    stored = pa.concat_tables([_empty_rollups(), *view.pieces], promote_options="permissive")
+    found = _eventful_from_rollups(stored, min_failures, span_s)
     for table in tail:
         _add_eventful_rows(found, table)
     intervals = _intervals(found, int(pad_s * 1000), view.start_ms, view.end_ms)
@@ -182,70 +210,7 @@ def problems(data: str, *, storage_endpoint: str | None = None) -> list[dict[str
     return list_problems(open_store(data, storage_endpoint))
 
 
-@dataclass(slots=True)
-class _View:
-    """What the window looks like: which partitions have valid stored roll-ups."""
-
-    store: Store
-    start_ms: int
-    end_ms: int
-    platforms: set[str] | None
-    listing: Listing = field(default_factory=dict)
-    months: dict[tuple[str, str], Month] = field(default_factory=dict)
-    valid: list[Partition] = field(default_factory=list)
-    tail: list[Partition] = field(default_factory=list)
-    stored: pa.Table | None = None
-    pieces: list[pa.Table] = field(default_factory=list)  # stored, one per month and vantage
-
-    @classmethod
-    def load(cls, store: Store, start: Any, end: Any, vantages: Iterable[str] | None,
-             platforms: Iterable[str] | None) -> _View:
-        """List samples and roll-ups of the window and sort partitions into valid / tail."""
-        view = cls(store, to_ms(start), to_ms(end), _names(platforms))
-        first_hour, wanted = view.start_ms - view.start_ms % HOUR_MS, _names(vantages)
-        days = days_between(first_hour, view.end_ms)
-        view.listing = list_samples(store, days, wanted)
-        view.months = {key: m for key, m in index_months(store.list("rollups")).items()
-                       if key[0] in {d[:7] for d in days} and (wanted is None
-                                                               or key[1] in wanted)}
-        months = list(view.months.values())
-        tables = parallel(lambda m: read_month(store, m), months)
-        for part, names in view.listing.items():
-            is_valid = len(names) == 1 and names[0] == view.cover(part).get("file")
-            (view.valid if is_valid else view.tail).append(part)
-        tail = {(p.day, p.vantage) for p in view.tail}
-        view.pieces = [view._stored_rows(t, m.vantage, tail)
-                       for m, t in zip(months, tables, strict=True)]
-        view.stored = pa.concat_tables([_empty_rollups(), *view.pieces],
-                                       promote_options="permissive")
-        return view
-
-    def cover(self, part: Partition) -> dict[str, Any]:
-        """What the stored roll-ups say about a partition's day (file, extract hours)."""
-        month = self.months.get((part.day[:7], part.vantage))
-        return ((month.covers or {}) if month else {}).get(part.day, {})
-
-    def _stored_rows(self, table: pa.Table, vantage: str, tail: set[tuple[str, str]]
-                     ) -> pa.Table:
-        hours = table["hour"].cast(pa.int64()).to_numpy()
-        first_hour = self.start_ms - self.start_ms % HOUR_MS
-        mask = (hours >= first_hour) & (hours < self.end_ms)
-        stale = [d for d, v in tail if v == vantage]
-        if stale:
-            mask &= ~np.isin(hours - hours % DAY_MS, [day_start_ms(d) for d in stale])
-        if self.platforms is not None:
-            mask &= pc.is_in(table["platform"], pa.array(sorted(self.platforms))).to_numpy(
-                zero_copy_only=False)
-        return _with_vantage(table if mask.all() else table.filter(pa.array(mask)), vantage)
-
-    def hour_filter(self) -> Any:
-        """Row filter for whole hours overlapping the window (roll-ups summarise full hours)."""
-        first_hour = self.start_ms - self.start_ms % HOUR_MS
-        last_hour = -(-self.end_ms // HOUR_MS) * HOUR_MS
-        return window_filter(first_hour, last_hour, self.platforms)
-
-
-def _read_extract(view: _View, key: tuple[str, str], days: list[int], groups: list[int],
+def _read_extract(view: View, key: tuple[str, str], days: list[int], groups: list[int],
                   intervals: Intervals) -> tuple[pa.Table, bool]:
     """Rows of a month's eventful extract for the given days, inside the intervals; and
     whether they are in time order (a single row group is; several are sorted here)."""
@@ -325,7 +290,11 @@ def _by_platform(found: dict[str, list[np.ndarray]], rows: pa.Table, hours: np.n
 
 
 def _empty_rollups() -> pa.Table:
-    return _with_vantage(ROLLUP_FILE_SCHEMA.empty_table(), "")
+    return with_vantage_column(ROLLUP_FILE_SCHEMA.empty_table(), "", ROLLUP_COLUMNS)
+
+
+def _empty_round_rollups() -> pa.Table:
+    return with_vantage_column(ROLLUP_FILE_SCHEMA.empty_table(), "", ROUND_ROLLUP_COLUMNS)
 
 
 def _intervals(found: dict[str, list[np.ndarray]], pad_ms: int, start_ms: int, end_ms: int
@@ -425,13 +394,3 @@ def _empty_samples() -> pa.Table:
     return SAMPLE_SCHEMA.empty_table()
 
 
-def _with_vantage(table: pa.Table, vantage: str) -> pa.Table:
-    column = pa.repeat(pa.scalar(vantage), table.num_rows)
-    table = table.append_column("vantage", column)
-    return table.select(list(ROLLUP_COLUMNS))
-
-
-def _names(values: Iterable[str] | str | None) -> set[str] | None:
-    if values is None:
-        return None
-    return {values} if isinstance(values, str) else set(values)

@@ -1,14 +1,18 @@
 """Hourly roll-ups per (platform, check, vantage) and the monthly extract of eventful samples.
 
 Stored per month and vantage under `DATA/rollups/month=YYYY-MM/vantage=NAME/`:
-- `r-<rank>-<id>.parquet`: hourly counts per status and latency p50/p95/max;
+- `r-<rank>-<id>.parquet`: hourly counts per status and latency p50/p95/max; and, on the
+  first row (in check order) of each (hour, platform), the hour's platform-rounds by verdict
+  (ROUND_COLUMNS, null on the other rows), so round-based availability needs no raw samples;
 - `e-<rank>-<id>.parquet` (same rank): the raw samples of the month's eventful hours (any
   sample not up) and the hour either side, so a year of incident analysis reads 12 small
   files instead of 365 day files.
 The highest-ranked r- file is current; older files are removed once a new pair is written.
 Its metadata (`covers`) names, per day, the samples file the pair was computed from and the
 hours the extract holds: stored data is used only while that file is still the day's only
-file, so late or duplicated samples can never make a roll-up stale.
+file, so late or duplicated samples can never make a roll-up stale. A day's cover also says
+whether its round counts were computed (`"rounds": true`); files written before round counts
+existed have neither the flag nor the columns, and those days count as not rolled up.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import json
 import threading
 import time
 from collections import OrderedDict, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -39,8 +44,16 @@ ROLLUP_FILE_SCHEMA = pa.schema([
     pa.field("latency_p50", pa.float64()),
     pa.field("latency_p95", pa.float64()),
     pa.field("latency_max", pa.float64()),
+    # platform-rounds of the hour; set on one row per (hour, platform), null on the others
+    pa.field("r_rounds", pa.int32()),
+    pa.field("r_unknown", pa.int32()),
+    pa.field("r_down", pa.int32()),
+    pa.field("r_degraded", pa.int32()),
 ])
-ROLLUP_COLUMNS: tuple[str, ...] = ("hour", "vantage", *ROLLUP_FILE_SCHEMA.names[1:])
+ROUND_COLUMNS: tuple[str, ...] = ("r_rounds", "r_unknown", "r_down", "r_degraded")
+ROLLUP_COLUMNS: tuple[str, ...] = ("hour", "vantage", *[
+    n for n in ROLLUP_FILE_SCHEMA.names[1:] if n not in ROUND_COLUMNS])
+ROUND_ROLLUP_COLUMNS: tuple[str, ...] = ("hour", "vantage", "platform", *ROUND_COLUMNS)
 _STRINGS = ["platform", "check", "kind"]
 _READ_SCHEMA = pa.schema([f.with_type(pa.large_string()) if f.name in _STRINGS else f
                           for f in ROLLUP_FILE_SCHEMA])
@@ -49,7 +62,7 @@ EXTRACT_KEY = b"pulse.extract"
 
 # Latency statistics cover the samples that answered (up or degraded): a timeout's or a
 # refused connection's time says nothing about how fast the platform is.
-_QUERY = """
+_CHECKS = """
 SELECT (epoch_ms(ts) // 3600000) * 3600000 AS hour_ms,
        platform, "check", arg_max(kind, ts) AS kind,
        count(*) FILTER (WHERE status = 'up')::INTEGER AS n_up,
@@ -64,11 +77,43 @@ SELECT (epoch_ms(ts) // 3600000) * 3600000 AS hour_ms,
            AS latency_p95,
        max(latency_ms::DOUBLE) FILTER (WHERE status IN ('up', 'degraded')) AS latency_max
 FROM samples GROUP BY hour_ms, platform, "check"
-ORDER BY hour_ms, platform, "check"
 """
+# DESIGN.md "Surfaces and partial outages": a platform-round is one (platform, ts) of the
+# vantage's probe samples (status pages are a second signal, not a surface). It is unknown
+# when every answer is unknown, down when every known answer is down, degraded when the
+# known answers are otherwise not all up. The hour's counts go on its first check's row.
+_ROUNDS = """
+WITH checks AS (""" + _CHECKS + """),
+per_round AS (
+  SELECT (epoch_ms(ts) // 3600000) * 3600000 AS hour_ms, platform, ts,
+         count(*) AS n,
+         count(*) FILTER (WHERE status = 'unknown') AS nu,
+         count(*) FILTER (WHERE status = 'down') AS nd,
+         count(*) FILTER (WHERE status = 'up') AS nup
+  FROM samples WHERE kind <> 'statuspage' GROUP BY hour_ms, platform, ts),
+per_hour AS (
+  SELECT hour_ms, platform,
+         count(*) AS r_rounds,
+         count(*) FILTER (WHERE nu = n) AS r_unknown,
+         count(*) FILTER (WHERE nu < n AND nd = n - nu) AS r_down,
+         count(*) FILTER (WHERE nu < n AND nd < n - nu AND nup < n - nu) AS r_degraded
+  FROM per_round GROUP BY hour_ms, platform),
+placed AS (
+  SELECT *, "check" = min("check") OVER (PARTITION BY hour_ms, platform) AS first
+  FROM checks)
+SELECT c.* EXCLUDE (first),
+       CASE WHEN first THEN coalesce(h.r_rounds, 0) END::INTEGER AS r_rounds,
+       CASE WHEN first THEN coalesce(h.r_unknown, 0) END::INTEGER AS r_unknown,
+       CASE WHEN first THEN coalesce(h.r_down, 0) END::INTEGER AS r_down,
+       CASE WHEN first THEN coalesce(h.r_degraded, 0) END::INTEGER AS r_degraded
+FROM placed c LEFT JOIN per_hour h ON c.hour_ms = h.hour_ms AND c.platform = h.platform
+ORDER BY c.hour_ms, c.platform, c."check"
+"""
+_ORDER = '\nORDER BY hour_ms, platform, "check"\n'
 _local = threading.local()
 CACHE_FILES = 96  # eight years of months for one vantage, a few MB
-_cache: OrderedDict[tuple[str, str], tuple[pa.Table, dict[str, Any]]] = OrderedDict()
+_cache: OrderedDict[tuple[str, str, tuple[str, ...] | None], tuple[pa.Table, dict[str, Any]]] = (
+    OrderedDict())
 _cache_lock = threading.Lock()
 
 
@@ -95,19 +140,23 @@ def arrow_result(relation: Any) -> pa.Table:
     raise RuntimeError("this DuckDB cannot return Arrow tables")
 
 
-def compute_rollups(samples: pa.Table) -> pa.Table:
-    """Hourly roll-ups (ROLLUP_FILE_SCHEMA) of one vantage's de-duplicated samples."""
+def compute_rollups(samples: pa.Table, *, rounds: bool = True) -> pa.Table:
+    """Hourly roll-ups (ROLLUP_FILE_SCHEMA) of one vantage's de-duplicated samples; with
+    rounds=False the round columns are left null (callers that only want the check rows)."""
     if samples.num_rows == 0:
         return ROLLUP_FILE_SCHEMA.empty_table()
     con = _connection()
     con.register("samples", samples.select(["ts", "platform", "check", "kind", "status",
                                             "latency_ms", "error"]))
     try:
-        result = arrow_result(con.sql(_QUERY))
+        result = arrow_result(con.sql(_ROUNDS if rounds else _CHECKS + _ORDER))
     finally:
         con.unregister("samples")
     hour = result["hour_ms"].cast(pa.timestamp("ms", tz="UTC"))
     result = result.set_column(0, "hour", hour)
+    for name in ROUND_COLUMNS:
+        if name not in result.column_names:
+            result = result.append_column(name, pa.nulls(result.num_rows, pa.int32()))
     return result.cast(ROLLUP_FILE_SCHEMA)
 
 
@@ -120,7 +169,8 @@ class Month:
     file: str | None = None  # relative path of the current roll-up file
     extract: str | None = None  # relative path of its eventful-samples extract, if any
     stale: list[str] = field(default_factory=list)  # older files, to remove
-    covers: dict[str, dict[str, Any]] | None = None  # day -> {"file", "eventful", "padded"}
+    # day -> {"file", "eventful", "padded", "rounds"}
+    covers: dict[str, dict[str, Any]] | None = None
 
 
 def covered(cover: dict[str, Any], *wanted: dict[str, set[int]]) -> bool:
@@ -167,39 +217,56 @@ def _name(rel: str) -> str:
     return rel.rsplit("/", 1)[-1]
 
 
-def read_month(store: Store, month: Month) -> pa.Table:
-    """Load a month's roll-up rows and fill in `month.covers` from the file's metadata.
+def read_month(store: Store, month: Month, columns: Sequence[str] | None = None) -> pa.Table:
+    """Load a month's roll-up rows (all columns, or only `columns`) and fill in
+    `month.covers` from the file's metadata.
 
     Roll-up files are never changed once written (a new version gets a new name), so what
-    was read is kept in a small in-process cache keyed by the file's name.
+    was read is kept in a small in-process cache keyed by the file's name and columns.
     """
+    wanted = tuple(columns) if columns is not None else None
     if month.file is None:
         month.covers = {}
-        return ROLLUP_FILE_SCHEMA.empty_table()
-    key = (store.url, month.file)
+        return _read_schema(wanted).empty_table()
+    key, cached = (store.url, month.file, wanted), None
     with _cache_lock:
-        cached = _cache.get(key)
-        if cached is not None:
-            _cache.move_to_end(key)
+        for known in dict.fromkeys([key, (store.url, month.file, None)]):  # all columns do too
+            cached = _cache.get(known)
+            if cached is not None:
+                _cache.move_to_end(known)
+                break
     if cached is None:
-        cached = _load(store, month.file)
+        cached = _load(store, month.file, wanted)
         if cached is None:  # corrupt (now quarantined) or gone: days come from raw samples
             month.covers = {}
-            return ROLLUP_FILE_SCHEMA.empty_table()
+            return _read_schema(wanted).empty_table()
         with _cache_lock:
             _cache[key] = cached
             while len(_cache) > CACHE_FILES:
                 _cache.popitem(last=False)
     month.covers = dict(cached[1])
-    return cached[0]
+    return cached[0] if wanted is None else cached[0].select(list(wanted))
 
 
-def _load(store: Store, rel: str) -> tuple[pa.Table, dict[str, Any]] | None:
+def _read_schema(columns: Sequence[str] | None) -> pa.Schema:
+    return _READ_SCHEMA if columns is None else pa.schema(
+        [_READ_SCHEMA.field(name) for name in columns])
+
+
+def _load(store: Store, rel: str, columns: Sequence[str] | None
+          ) -> tuple[pa.Table, dict[str, Any]] | None:
+    schema = _read_schema(columns)
     try:  # strings decoded once per distinct value, as large_string (what pandas keeps)
         parquet = pq.ParquetFile(store.open_input(rel), read_dictionary=_STRINGS)
         raw = (parquet.schema_arrow.metadata or {}).get(COVERS_KEY)
-        table = parquet.read().replace_schema_metadata(None).cast(_READ_SCHEMA)
-        return table, json.loads(raw) if raw else {}
+        present = [n for n in schema.names if n in parquet.schema_arrow.names]
+        missing = [n for n in schema.names if n not in present]
+        if set(missing) - set(ROUND_COLUMNS):
+            raise pa.ArrowInvalid(f"roll-up columns missing: {', '.join(missing)}")
+        table = parquet.read(columns=present).replace_schema_metadata(None)
+        for name in missing:  # a file from before round counts: null (its covers say so)
+            table = table.append_column(name, pa.nulls(table.num_rows, pa.int32()))
+        return table.select(schema.names).cast(schema), json.loads(raw) if raw else {}
     except FileNotFoundError:
         return None
     except (pa.ArrowException, OSError, json.JSONDecodeError) as exc:  # damaged, not bugs
