@@ -1,9 +1,12 @@
 """Analysis benchmark: `summary --since 365d` on the one-year history vs a full raw scan.
 
 Times `monitors.uptime.summarize()` over the whole benchmark history (outages with
-confirmation, recovery and quorum, uptime per platform, impact; reading roll-ups plus the
-eventful raw samples only) and divides it by one full DuckDB scan of every raw sample doing
-the daily-uptime aggregation of bench/history_bench.py (target <= 0.1). Reads are cold: the
+confirmation, recovery and quorum, uptime per platform, impact) and divides it by one full
+DuckDB scan of every raw sample doing the daily-uptime aggregation of bench/history_bench.py
+(target <= 0.1). First it stores the month-by-month analysis as compaction does
+(monitors/analysis_store.py; timed and printed), so `summarize` reads stored findings plus the
+edges of the window; it also times the purely live analysis (roll-ups plus eventful raw
+samples) and checks that both give the same summary and outages. Reads are cold: the
 history's caches are cleared before every run, as for a first `summary` call.
 
     python bench/history_bench.py             # once: writes bench/out/year
@@ -25,11 +28,11 @@ sys.path.insert(0, str(ROOT))
 
 from bench.history_bench import uptime_via_duckdb  # noqa: E402
 from bench.synth import CHECKS, PLATFORMS  # noqa: E402
-from monitors import history  # noqa: E402
+from monitors import analysis_store, history  # noqa: E402
 from monitors.config import Settings, parse_config  # noqa: E402
 from monitors.incidents import detect  # noqa: E402
 from monitors.timeutil import Window  # noqa: E402
-from monitors.uptime import analyse_history, context_s, summarize  # noqa: E402
+from monitors.uptime import analyse_history, context_s, summarize, summary_json  # noqa: E402
 
 
 def bench_settings(data: str, vantage: str) -> Settings:
@@ -113,9 +116,23 @@ def main(argv: list[str] | None = None) -> int:
     settings = bench_settings(args.data, made["vantage"])
     print(f"history {args.data}: {made['rows']:,} samples, {made['start']} .. {made['end']}")
 
+    began = time.perf_counter()
+    stored = analysis_store.materialise(settings, now=end)
+    print(f"analysis stored after compaction: {stored['months_written']} months written, "
+          f"{stored['months_current']} current, {time.perf_counter() - began:.2f}s")
+    again = analysis_store.materialise(settings, now=end)
+    print(f"  again (nothing changed): {again['months_written']} written, "
+          f"{again['seconds']:.2f}s")
+
     api_s, api_cpu, summary = timed(lambda: summarize(settings, window, now=end), args.repeat)
     warm_s, _, _ = timed(lambda: summarize(settings, window, now=end), args.repeat, cold=False)
+    live_s, live_cpu, _ = timed(lambda: summary_json(analyse_history(
+        settings, window, now=end, materialised=False)), args.repeat)
     scan_s, scan_cpu, scan = timed(lambda: uptime_via_duckdb(args.data), args.repeat)
+    with_store = analyse_history(settings, window, now=end)
+    live = analyse_history(settings, window, now=end, materialised=False)
+    same = (with_store.outages == live.outages and summary_json(with_store) == summary_json(live)
+            and with_store.daily.equals(live.daily))
     parts(settings, window)
     incidents = sum(p["incidents"] for p in summary["platforms"])
     mean_uptime = statistics.mean(p["uptime_pct"] for p in summary["platforms"])
@@ -123,10 +140,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"summary over {made['days']} days: {incidents} incidents, mean uptime "
           f"{mean_uptime:.3f} % (confirmed outages; raw down rounds incl. blips: "
           f"{raw_uptime:.3f} %), own network offline {summary['vantage_offline_s'] / 60:.0f} min")
+    print(f"stored analysis and live analysis identical (outages, summary, daily): {same}")
     print(f"summarize() cold {api_s * 1000:.0f} ms (warm {warm_s * 1000:.0f} ms), full DuckDB "
           f"scan {scan_s * 1000:.0f} ms: ratio {api_s / scan_s:.3f} (target <= 0.1)")
     print(f"  CPU time (all threads): summarize {api_cpu * 1000:.0f} ms, DuckDB scan "
           f"{scan_cpu * 1000:.0f} ms, ratio {api_cpu / scan_cpu:.3f}")
+    print(f"  without stored analysis (everything from samples): {live_s * 1000:.0f} ms, ratio "
+          f"{live_s / scan_s:.3f}; CPU {live_cpu * 1000:.0f} ms, ratio {live_cpu / scan_cpu:.3f}")
+    if not same:
+        return 1
     return 0
 
 

@@ -55,15 +55,24 @@ class Findings:
 
 def join(pieces: Iterable[Findings]) -> Findings:
     """The union of findings over disjoint stretches; outages sorted by (start, platform)."""
-    out = Findings()
+    outages: list[Outage] = []
+    parts: tuple[dict, dict, dict] = ({}, {}, {})
     for piece in pieces:
-        out.outages.extend(piece.outages)
-        for mine, theirs in ((out.unknown, piece.unknown), (out.coverage, piece.coverage),
-                             (out.offline, piece.offline)):
+        outages.extend(piece.outages)
+        for mine, theirs in zip(parts, (piece.unknown, piece.coverage, piece.offline),
+                                strict=True):
             for key, spans in theirs.items():
-                mine[key] = mine.get(key, EMPTY).union(spans)
-    out.outages.sort(key=lambda o: (o.start, o.platform))
-    return out
+                mine.setdefault(key, []).append(spans)
+    merged = [{key: _union(items) for key, items in part.items()} for part in parts]
+    outages.sort(key=lambda o: (o.start, o.platform))
+    return Findings(outages, *merged)
+
+
+def _union(items: list[Spans]) -> Spans:
+    if len(items) == 1:
+        return items[0]
+    return Spans.of(np.concatenate([s.starts for s in items]),
+                    np.concatenate([s.ends for s in items]))
 
 
 def offline_by_vantage(offline: Mapping[tuple[str, str], Spans]) -> dict[str, Spans]:

@@ -54,11 +54,9 @@ class Spans:
         s, e = s[order], e[order]
         reach = np.maximum.accumulate(e)
         # a new span starts where it begins after everything before it has ended
-        new = np.r_[True, s[1:] > reach[:-1]]
-        group = np.cumsum(new) - 1
-        out_e = np.zeros(group[-1] + 1, np.int64)
-        np.maximum.at(out_e, group, e)
-        return cls(s[new], out_e)
+        new = np.concatenate(([True], s[1:] > reach[:-1]))
+        firsts = np.flatnonzero(new)  # groups are contiguous runs: reduce each run
+        return cls(s[firsts], np.maximum.reduceat(e, firsts))
 
     @property
     def total_s(self) -> float:
@@ -73,7 +71,7 @@ class Spans:
         t = np.asarray(t, np.int64)
         if self.starts.size == 0:
             return np.zeros(t.shape, np.int64)
-        cum = np.r_[0, np.cumsum(self.ends - self.starts)]
+        cum = np.concatenate(([0], np.cumsum(self.ends - self.starts)))
         i = np.searchsorted(self.ends, t, side="right")  # spans fully over at t
         partial = np.zeros(t.shape, np.int64)
         inside = i < self.starts.size
@@ -88,13 +86,20 @@ class Spans:
 
     def clip(self, lo: int, hi: int) -> Spans:
         """The part inside [lo, hi)."""
+        if not self.starts.size or (self.starts[0] >= lo and self.ends[-1] <= hi):
+            return self
         s, e = np.clip(self.starts, lo, hi), np.clip(self.ends, lo, hi)
         keep = e > s
         return Spans(s[keep], e[keep])
 
     def union(self, other: Spans) -> Spans:
         """Everything in either."""
-        return Spans.of(np.r_[self.starts, other.starts], np.r_[self.ends, other.ends])
+        if not other.starts.size:
+            return self
+        if not self.starts.size:
+            return other
+        return Spans.of(np.concatenate((self.starts, other.starts)),
+                        np.concatenate((self.ends, other.ends)))
 
     def overlap(self, other: Spans, edges: np.ndarray) -> np.ndarray:
         """Seconds inside both, per [edges[k], edges[k+1]) (inclusion–exclusion)."""
@@ -105,7 +110,7 @@ def intersect(a: Spans, b: Spans) -> Spans:
     """The spans inside both a and b."""
     if not len(a) or not len(b):
         return EMPTY
-    points = np.unique(np.r_[a.starts, a.ends, b.starts, b.ends])
+    points = np.unique(np.concatenate((a.starts, a.ends, b.starts, b.ends)))
     lo, hi = points[:-1], points[1:]
     keep = _contains(a, lo) & _contains(b, lo)
     return Spans.of(lo[keep], hi[keep])
