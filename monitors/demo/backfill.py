@@ -196,7 +196,8 @@ def _set(cols: dict[str, np.ndarray], mask: np.ndarray, status: str, error: str,
 
 
 def backfill(settings: Settings, span_s: float, *, end: datetime | None = None) -> dict:
-    """Write `span_s` of synthetic history ending at `end` (now), then compact it."""
+    """Write `span_s` of synthetic history ending at `end` (now), then compact it and store
+    its month-by-month analysis."""
     end = end or datetime.now(UTC)
     table = synthetic_table(settings.platforms, settings.monitor.vantage, end, span_s,
                             interval_s=settings.monitor.interval)
@@ -206,7 +207,10 @@ def backfill(settings: Settings, span_s: float, *, end: datetime | None = None) 
     for batch in table.to_batches(max_chunksize=200_000):
         writer.append(pa.Table.from_batches([batch]))
     writer.close()
-    stats = history.compact(settings.data)
+    from monitors.maintenance import maintain
+
+    done = maintain(settings)
     log.info("demo: backfilled %d synthetic samples over %.0f days", table.num_rows,
              span_s / DAY_S)
-    return {"rows": table.num_rows, "compact": stats}
+    return {"rows": table.num_rows, "compact": done["compaction"],
+            "analysis": done.get("analysis", {})}
