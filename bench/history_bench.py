@@ -2,8 +2,9 @@
 
 Prints bytes on disk per sample after compaction (target <= 2.0), append throughput in
 samples/s (target >= 200,000), and the time to compute daily uptime per platform over the
-whole history from the read API (hourly roll-ups + eventful raw samples) divided by the time
-of one full DuckDB scan of the raw samples doing the same aggregation (target <= 0.1).
+whole history from the read API (hourly platform-round roll-ups, `read_round_rollups`)
+divided by the time of one full DuckDB scan of the raw samples doing the same aggregation
+(target <= 0.1).
 
     python bench/history_bench.py                 # 365 days into bench/out/year
     python bench/history_bench.py --small         # 7 days into bench/out/small
@@ -36,7 +37,7 @@ from bench.synth import CHECKS, PLATFORMS, synth_year  # noqa: E402
 from monitors import history  # noqa: E402
 
 MANIFEST = "bench.json"
-HOUR_MS, DAY_MS = 3_600_000, 86_400_000
+DAY_MS = 86_400_000
 
 # Round-based daily uptime (DESIGN.md "Surfaces and partial outages"): a platform-round
 # (vantage, platform, ts) is unknown when every probe answer is unknown, down when every
@@ -111,77 +112,35 @@ def disk_bytes(folder: Path) -> int:
 
 
 def uptime_via_api(data: str, start: datetime, end: datetime) -> pd.DataFrame:
-    """Daily uptime per platform from read_rollups + read_eventful_samples(pad_s=0).
-
-    Quiet hours (every sample of every vantage up) come from the roll-ups: every round
-    answered every check, so an hour's rounds are its samples per check. Eventful hours
-    are classified round by round from their raw samples. Both frames come sorted by
-    (time, vantage, platform, check), so groups are runs of rows: numpy, no sorting.
-    """
+    """Daily uptime per platform from read_round_rollups: platform-rounds per hour, already
+    classified (stored at compaction, the raw tail computed on the fly), summed per day."""
     history.clear_cache()  # measure cold reads, as the first dashboard view would
-    rollups = history.read_rollups(data, start, end)
-    eventful = history.read_eventful_samples(data, start, end, pad_s=0)
-    names = sorted(set(rollups["platform"].unique()) | set(eventful["platform"].unique()))
-    h0 = int(start.timestamp() * 1000) // HOUR_MS
-    days = -(-(int(end.timestamp() * 1000) // HOUR_MS - h0) // 24)
+    rounds = history.read_round_rollups(data, start, end)
+    codes, names = pd.factorize(rounds["platform"], sort=True)
+    day = _ms(rounds["hour"]) // DAY_MS
+    first = int(day.min()) if len(day) else 0
+    cell = (day - first) * max(len(names), 1) + codes
+    size = (int(day.max()) - first + 1) * len(names) if len(day) else 0
 
-    probe = (rollups["kind"] != "statuspage").to_numpy()
-    plat = _codes(rollups["platform"], names)[probe]
-    vant = pd.factorize(rollups["vantage"])[0][probe]
-    hour = (_ms(rollups["hour"]) // HOUR_MS - h0)[probe]
-    bad = (rollups["n_degraded"] + rollups["n_down"] + rollups["n_unknown"]).to_numpy()[probe]
-    busy = np.zeros((len(names), days * 24), bool)  # anything not up, any vantage
-    busy[plat[bad > 0], hour[bad > 0]] = True
-    starts = _runs(hour, vant, plat)  # one run per (hour, vantage, platform)
-    rounds = np.maximum.reduceat(rollups["n_up"].to_numpy()[probe], starts)
-    quiet = ~busy[plat[starts], hour[starts]]
-    known = np.zeros((len(names), days), np.int64)
-    np.add.at(known, (plat[starts][quiet], hour[starts][quiet] // 24), rounds[quiet])
-    down, degraded = np.zeros_like(known), np.zeros_like(known)
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(cell, weights=values, minlength=size).astype(np.int64)
 
-    probe = (eventful["kind"] != "statuspage").to_numpy()
-    plat = _codes(eventful["platform"], names)[probe]
-    ts = _ms(eventful["ts"])[probe]
-    status = _codes(eventful["status"], ["up", "degraded", "down", "unknown"])[probe]
-    starts = _runs(ts, pd.factorize(eventful["vantage"])[0][probe], plat)  # one per round
-    n = np.diff(np.append(starts, len(ts)))
-    nup, nd, nu = (np.add.reduceat((status == s).astype(np.int64), starts) for s in (0, 2, 3))
-    is_known = nu < n
-    is_down = is_known & (nd == n - nu)
-    is_degraded = is_known & ~is_down & (nup < n - nu)
-    cell = plat[starts] * days + (ts[starts] // HOUR_MS - h0) // 24
-    for total, flag in ((known, is_known), (down, is_down), (degraded, is_degraded)):
-        total += np.bincount(cell[flag], minlength=total.size).reshape(total.shape)
-
-    p, d = np.nonzero(known)
-    order = np.lexsort((p, d))
-    p, d = p[order], d[order]
+    column = {c: rounds[c].to_numpy(np.int64) for c in
+              ("r_rounds", "r_unknown", "r_down", "r_degraded")}
+    counted = total(column["r_rounds"])
+    seen = np.flatnonzero(counted > 0)  # (day, platform) with a probe round, as in the scan
     result = pd.DataFrame({
-        "day": pd.to_datetime((d + h0 // 24) * DAY_MS, unit="ms"),
-        "platform": np.asarray(names, dtype=object)[p],
-        "known": known[p, d], "down": down[p, d], "degraded": degraded[p, d]})
+        "day": pd.to_datetime((seen // len(names) + first) * DAY_MS, unit="ms"),
+        "platform": np.asarray(names, dtype=object)[seen % len(names)],
+        "known": counted[seen] - total(column["r_unknown"])[seen],
+        "down": total(column["r_down"])[seen],
+        "degraded": total(column["r_degraded"])[seen]})
     return _with_pct(result)
-
-
-def _runs(*keys: np.ndarray) -> np.ndarray:
-    """Start index of every run of equal (key, key, ...) rows."""
-    change = np.zeros(len(keys[0]), bool)
-    change[0:1] = True
-    for key in keys:
-        change[1:] |= key[1:] != key[:-1]
-    return np.flatnonzero(change)
 
 
 def _ms(column: pd.Series) -> np.ndarray:
     """Epoch milliseconds of a tz-aware datetime column."""
     return column.dt.as_unit("ms").astype("int64").to_numpy()
-
-
-def _codes(column: pd.Series, names: list[str]) -> np.ndarray:
-    """Positions of a string column's values in `names`."""
-    codes, uniques = pd.factorize(column)
-    lookup = np.array([names.index(v) for v in uniques], np.int64)
-    return lookup[codes]
 
 
 def uptime_via_duckdb(data: str) -> pd.DataFrame:
