@@ -9,7 +9,6 @@ Layout of a data folder (or s3://bucket/prefix):
 
 from __future__ import annotations
 
-import argparse
 import importlib
 from typing import Any
 
@@ -43,7 +42,6 @@ __all__ = [
     "Lock",
     "acquire_writer_lock",
     "clear_cache",
-    "cli_compact",
     "compact",
     "data_version",
     "iter_sample_batches",
@@ -53,24 +51,3 @@ __all__ = [
     "read_round_rollups",
     "read_samples",
 ]
-
-
-def cli_compact(args: argparse.Namespace, settings: Any) -> int:
-    """`python -m monitors compact`: merge segments and write roll-ups now, print a summary."""
-    from monitors.history.compaction import compact
-    from monitors.history.read import problems
-
-    stats = compact(settings.data, storage_endpoint=settings.monitor.storage_endpoint)
-    if stats.get("skipped"):
-        print(f"compaction skipped: {stats['skipped']}")
-        return 0
-    print(
-        f"compacted {stats.get('partitions', 0)} partitions "
-        f"({stats.get('files_merged', 0)} files, {stats.get('rows', 0)} samples, "
-        f"{stats.get('duplicates', 0)} duplicates dropped), "
-        f"{stats.get('rollup_files', 0)} roll-up files written in {stats.get('seconds', 0):.1f}s"
-    )
-    found = problems(settings.data, storage_endpoint=settings.monitor.storage_endpoint)
-    if found:
-        print(f"{len(found)} unreadable files quarantined; see {settings.data}/quarantine/")
-    return 0
