@@ -187,7 +187,8 @@ def materialise(settings: Settings, *, now: datetime | None = None) -> dict[str,
         read_days = _days(lo, hi)
         digest = _digest(by_day, read_days)
         rel = f"{_folder(key)}/month={month}.json"
-        if rel in stored and (store.read_json(rel) or {}).get("digest") == digest:
+        current = _load(store, rel, key) if rel in stored else None
+        if current is not None and current[0]["digest"] == digest:
             stats["months_current"] += 1
             continue
         chosen = [p for p in platforms if p.id in bounds]
@@ -242,8 +243,13 @@ def _remove_other_keys(store: Any, key: str) -> int:
 
 def middle(settings: Settings, platforms: Sequence[Platform], start_ns: int, until_ns: int
            ) -> tuple[dict[str, tuple[int, int]], Findings]:
-    """Per platform the stored stretch [first cut >= start, last cut <= until) and the
-    findings stored for it; ({}, empty) when nothing usable is stored."""
+    """Per platform the stored stretch [first cut > start, last cut <= until) and the
+    findings stored for it; ({}, empty) when nothing usable is stored.
+
+    The cuts are strictly inside the window's start (and the caller keeps `until` before
+    the window's end), so the live pieces read the roll-up hour either side of each cut,
+    just as a live analysis of the whole window does.
+    """
     from monitors.history.scan import list_samples, parallel
     from monitors.history.store import open_store
 
@@ -253,9 +259,10 @@ def middle(settings: Settings, platforms: Sequence[Platform], start_ns: int, unt
     wanted = {p.id for p in eligible(settings, platforms)}
     if not entries or not wanted:
         return {}, Findings()
-    docs = [d for d in parallel(lambda rel: _read(store, rel), entries) if d is not None]
+    loaded = [d for d in parallel(lambda rel: _load(store, rel, key), entries) if d is not None]
     by_day = _day_names(list_samples(store))
-    docs = [d for d in docs if d["key"] == key and _digest(by_day, d["days"]) == d["digest"]]
+    loaded = [(d, f) for d, f in loaded if _digest(by_day, d["days"]) == d["digest"]]
+    docs = [d for d, _ in loaded]
     chosen: dict[str, tuple[int, int]] = {}
     for pid in wanted:
         stretches = sorted((d["bounds"][pid][0], d["bounds"][pid][1], d["cuts"][pid])
@@ -266,16 +273,16 @@ def middle(settings: Settings, platforms: Sequence[Platform], start_ns: int, unt
     if not chosen:
         return {}, Findings()
     pieces = []
-    for doc in docs:
+    for doc, found in loaded:
         mine = {p: b for p, b in chosen.items() if p in doc["bounds"]}
         if mine:
-            pieces.append(from_json(doc["findings"]).restrict(mine))
+            pieces.append(found.restrict(mine))
     return chosen, join(pieces)
 
 
 def _usable(stretches: list[tuple[int, int, list[int]]], start_ns: int, until_ns: int
             ) -> tuple[int, int] | None:
-    """[first cut >= start, last cut <= until) within the longest unbroken run of stretches."""
+    """[first cut > start, last cut <= until) within the longest unbroken run of stretches."""
     best: tuple[int, int] | None = None
     run: list[int] = []
     reach = None
@@ -284,18 +291,30 @@ def _usable(stretches: list[tuple[int, int, list[int]]], start_ns: int, until_ns
             run.extend(cuts[1:])
             reach = hi
             continue
-        inside = [c for c in run if start_ns <= c <= until_ns]
+        inside = [c for c in run if start_ns < c <= until_ns]
         if len(inside) >= 2 and (best is None or inside[-1] - inside[0] > best[1] - best[0]):
             best = (inside[0], inside[-1])
         run, reach = list(cuts), hi
     return best
 
 
-def _read(store: Any, rel: str) -> dict | None:
+def _load(store: Any, rel: str, key: str) -> tuple[dict, Findings] | None:
+    """A stored month and its findings; None (logged) when it is unreadable, of another
+    version or key, or not the shape `materialise` writes."""
     try:
         doc = store.read_json(rel)
-        return doc if isinstance(doc, dict) and doc.get("version") == VERSION else None
-    except (OSError, ValueError) as exc:
-        log.warning("analysis: %s unreadable (%s); analysing from samples", rel,
+        if not isinstance(doc, dict) or doc.get("version") != VERSION or doc.get("key") != key:
+            raise ValueError("not a stored month of this version and key")
+        if not isinstance(doc["digest"], str) or not all(isinstance(d, str) for d in doc["days"]):
+            raise ValueError("digest or days malformed")
+        bounds, cuts = doc["bounds"], doc["cuts"]
+        for pid, (lo, hi) in bounds.items():
+            points = cuts[pid]
+            if not (all(isinstance(v, int) for v in (lo, hi, *points)) and points
+                    and points[0] == lo and points[-1] == hi and points == sorted(points)):
+                raise ValueError(f"bounds or cuts of {pid!r} malformed")
+        return doc, from_json(doc["findings"])
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        log.warning("analysis: %s unusable (%s); analysing from samples", rel,
                     type(exc).__name__)
         return None

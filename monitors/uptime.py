@@ -293,7 +293,7 @@ def analyse_history(
 
         try:
             stored, middle = analysis_store.middle(settings, chosen, to_ns(window.start),
-                                                   until_ns)
+                                                   min(until_ns, to_ns(window.end) - 1))
             pieces.append(middle)
         except (KeyError, TypeError, ValueError, IndexError) as exc:  # a damaged stored file
             log.warning("stored analysis unusable (%s); analysing from samples",

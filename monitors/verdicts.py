@@ -145,15 +145,21 @@ def relevant_rows(prep: Prepared, widths_ns: np.ndarray, confirm: int, recover: 
     size = len(prep.ids) * span
     fails = np.bincount(key, weights=prep.failing | prep.active, minlength=size)
     unmeasured = np.bincount(key, weights=~prep.official & ~prep.known, minlength=size)
+    present = np.bincount(key, minlength=size) > 0
     reach = np.ceil(max(confirm, recover, GAP_ROUNDS) * widths_ns / HOUR_NS).astype(np.int64) + 1
     keep_hour = np.zeros(size, bool)
     for p in range(len(prep.ids)):
-        f, u = fails[p * span : (p + 1) * span], unmeasured[p * span : (p + 1) * span]
-        keep_hour[p * span : (p + 1) * span] = _kept_hours(f, u, confirm, int(reach[p]))
+        rows = slice(p * span, (p + 1) * span)
+        keep_hour[rows] = _kept_hours(fails[rows], unmeasured[rows], present[rows], confirm,
+                                      int(reach[p]))
     return keep_hour[key]
 
 
-def _kept_hours(fails: np.ndarray, unmeasured: np.ndarray, confirm: int, reach: int) -> np.ndarray:
+def _kept_hours(fails: np.ndarray, unmeasured: np.ndarray, present: np.ndarray, confirm: int,
+                reach: int) -> np.ndarray:
+    """Hours of clusters that can hold an outage, with `reach` hours of context before and
+    `reach` hours *with samples* after (an outage running into a sampler gap recovers where
+    sampling resumed, however late)."""
     active = np.flatnonzero((fails > 0) | (unmeasured > 0))
     keep = np.zeros(len(fails), bool)
     if not len(active):
@@ -163,7 +169,10 @@ def _kept_hours(fails: np.ndarray, unmeasured: np.ndarray, confirm: int, reach: 
     unmeasured_sum = np.bincount(cluster, weights=unmeasured[active])
     wanted = (fail_sum >= confirm) | (unmeasured_sum > 0)
     starts = np.maximum(active[np.r_[True, np.diff(cluster) > 0]] - reach, 0)
-    ends = active[np.r_[np.diff(cluster) > 0, True]] + reach + 1
+    last = active[np.r_[np.diff(cluster) > 0, True]]
+    with_data = np.flatnonzero(present)
+    after = np.minimum(np.searchsorted(with_data, last, "right") + reach - 1, len(with_data) - 1)
+    ends = np.maximum(last + reach, with_data[after]) + 1
     marks = np.zeros(len(fails) + 1, np.int64)
     np.add.at(marks, starts[wanted], 1)
     np.add.at(marks, np.minimum(ends[wanted], len(fails)), -1)

@@ -26,6 +26,12 @@ from monitors.history.files import (
     ts_ms,
     with_vantage,
 )
+from monitors.history.gaps import (
+    add_recovery_hours,
+    counts_from_rollups,
+    counts_from_samples,
+    sample_counts,
+)
 from monitors.history.quarantine import list_problems
 from monitors.history.rollup import (
     ROLLUP_COLUMNS,
@@ -145,6 +151,9 @@ def read_eventful_samples(data: str, start: Any, end: Any, *, pad_s: float = 360
     found = _eventful_from_rollups(stored, min_failures, span_s)
     for table in tail:
         _add_eventful_rows(found, table)
+    if found:  # outages running into a sampler gap recover where sampling resumed
+        add_recovery_hours(found, sample_counts(
+            [counts_from_rollups(stored), *(counts_from_samples(t) for t in tail)]))
     intervals = _intervals(found, int(pad_s * 1000), view.start_ms, view.end_ms)
     needed_by_day = _needed_by_day(intervals)
     from_extract: dict[tuple[str, str], list[int]] = defaultdict(list)
