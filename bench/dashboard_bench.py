@@ -28,12 +28,15 @@ import support_browser as browser  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from bench.synth import CHECKS, PLATFORMS  # noqa: E402
+from monitors.analysis_store import materialise  # noqa: E402
+from monitors.config import load_settings  # noqa: E402
 
 WINDOWS = ["30d", "90d", "24h", "7d"]
 
 
 def write_config(folder: Path, vantage: str) -> Path:
-    """A loopback-only config naming the benchmark's platforms (never probed)."""
+    """A loopback-only config naming the benchmark's platforms (never probed); the same
+    analysis settings as bench/analysis_bench.py, so both use one stored analysis."""
     lines = ["[monitor]", 'interval = "60s"', f'vantage = "{vantage}"',
              "default_platforms = false", 'controls = ["tcp://127.0.0.1:9"]', "",
              "[business]", 'currency = "USD"', 'timezone = "Europe/London"', ""]
@@ -43,8 +46,8 @@ def write_config(folder: Path, vantage: str) -> Path:
         for check, _ in CHECKS:
             lines += ["  [[platforms.checks]]", f'  id = "{check}"', '  kind = "tcp"',
                       '  host = "127.0.0.1"', "  port = 9"]
-        lines += ["  [platforms.impact]", "  revenue_per_hour = 50.0", "  leads_per_hour = 1.0",
-                  "  lead_value = 20.0", "  ad_spend_per_day = 40.0", ""]
+        lines += ["  [platforms.impact]", "  revenue_per_hour = 40", "  leads_per_hour = 1.5",
+                  "  lead_value = 25", "  ad_spend_per_day = 60", "  recapture = 0.4", ""]
     path = folder / "bench.toml"
     path.write_text("\n".join(lines))
     return path
@@ -121,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
         config = write_config(Path(tmp), info.get("vantage", "bench"))
         empty = Path(tmp) / "empty"
         empty.mkdir()
+        began = time.perf_counter()  # what the sampler's compaction would have stored
+        stored = materialise(load_settings(str(config), str(data)))
+        print(f"analysis stored: {stored['months_written']} months written, "
+              f"{stored['months_current']} current ({time.perf_counter() - began:.1f}s)")
         chrome = browser.launch(pw)
         results = {"empty": measure(chrome, empty, config, args.repeat),
                    "history": measure(chrome, data, config, args.repeat)}
