@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -109,6 +111,17 @@ def cached_recent(_settings: Settings, key: tuple, minute: datetime) -> pd.DataF
 def cached_vantages(_settings: Settings, key: tuple, minute: datetime) -> list[str]:
     """Vantages with recent history (for the filter)."""
     return loaders.vantages(_settings, now=minute)
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=64)
+def _cached_figure(name: str, key: tuple, _build: Callable[[], Any]) -> Any:
+    return _build()
+
+
+def figure(name: str, key: tuple, build: Callable[[], Any]) -> Any:
+    """A chart built once per (name, key): reruns that change nothing it shows (another
+    widget, a window seen before) reuse it. `key` must hold everything the chart shows."""
+    return _cached_figure(name, key, build)
 
 
 def data_key(settings: Settings) -> tuple:
@@ -329,10 +342,11 @@ def history_page(settings: Settings, f: Filters) -> None:
     st.subheader(f"History · last {f.label}" if f.spec != "custom" else f"History · {f.label}")
     kpis_ui(settings, this, before)
     frame = tables.incident_frame(result.outages, platforms, now=now)
+    shown = (key, f.window, f.platforms, f.vantages, _minute(now))
     st.markdown("##### Outage timeline")
-    st.plotly_chart(charts.outage_timeline(frame, tz=tz, start=f.window.start, end=f.window.end,
-                                           platforms=[p.name for p in platforms]),
-                    key="timeline")
+    st.plotly_chart(figure("timeline", shown, lambda: charts.outage_timeline(
+        frame, tz=tz, start=f.window.start, end=f.window.end,
+        platforms=[p.name for p in platforms])), key="timeline")
     left, right = st.columns([3, 2])
     with left:
         summaries = {w: summary_of(settings, key, *_span(w, now), f.platforms, f.vantages)
@@ -347,7 +361,8 @@ def history_page(settings: Settings, f: Filters) -> None:
         names = {p.id: p.name for p in platforms}
         daily = daily.assign(name=daily["platform"].map(names)) if len(daily) else daily
         st.markdown("##### Daily uptime")
-        st.plotly_chart(charts.uptime_heatmap(daily), key="heatmap")
+        st.plotly_chart(figure("heatmap", shown, lambda: charts.uptime_heatmap(daily)),
+                        key="heatmap")
     st.markdown("##### Incidents")
     if frame.empty:
         st.success(f"No outages in the last {f.label}.", icon=":material/check_circle:")
@@ -374,10 +389,13 @@ def latency_ui(settings: Settings, f: Filters, key: tuple, platforms) -> None:
     picked = st.multiselect("Latency of", list(names), default=list(names)[:4],
                             format_func=names.get, key="latency_platforms",
                             label_visibility="collapsed", placeholder="Pick platforms")
-    rollups = cached_rollups(settings, key, f.window.start, f.window.end, tuple(picked),
-                             f.vantages) if picked else pd.DataFrame()
-    st.plotly_chart(charts.latency_chart(rollups, tz=settings.business.timezone, names=names),
-                    key="latency")
+    def build() -> Any:
+        rollups = cached_rollups(settings, key, f.window.start, f.window.end, tuple(picked),
+                                 f.vantages) if picked else pd.DataFrame()
+        return charts.latency_chart(rollups, tz=settings.business.timezone, names=names)
+
+    shown = (key, f.window, tuple(picked), f.vantages)
+    st.plotly_chart(figure("latency", shown, build), key="latency")
 
 
 def impact_page(settings: Settings, f: Filters) -> None:
@@ -397,7 +415,9 @@ def impact_page(settings: Settings, f: Filters) -> None:
                    "configured lead values.")
     cols[3].metric("Ad spend at risk", present.money(sums["ad_spend"], currency), border=True)
     st.markdown("##### By platform")
-    st.plotly_chart(charts.impact_bars(by_platform, currency=currency), key="impact_bars")
+    shown = (data_key(settings), f.window, f.platforms, f.vantages, _minute(now))
+    st.plotly_chart(figure("impact_bars", shown, lambda: charts.impact_bars(
+        by_platform, currency=currency)), key="impact_bars")
     st.markdown("##### By incident")
     if frame.empty:
         st.info("No outages in this window, so no estimated impact.")
