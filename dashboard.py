@@ -385,7 +385,7 @@ def _span(window: str, now: datetime) -> tuple[datetime, datetime]:
 def latency_ui(settings: Settings, f: Filters, key: tuple, platforms) -> None:
     """Latency p50/p95 for a few platforms at a time (many lines are unreadable)."""
     names = {p.id: p.name for p in platforms}
-    st.markdown("##### Latency (hourly p50 and p95)")
+    st.markdown("##### Latency (p50 and p95)")
     picked = st.multiselect("Latency of", list(names), default=list(names)[:4],
                             format_func=names.get, key="latency_platforms",
                             label_visibility="collapsed", placeholder="Pick platforms")

@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from monitors import present
+from monitors.intervals import ns_array
 
 STATUS_COLORS = {"up": "#16a34a", "degraded": "#f59e0b", "down": "#dc2626", "unknown": "#94a3b8"}
 SEVERITY_COLORS = {"down": STATUS_COLORS["down"], "degraded": STATUS_COLORS["degraded"],
@@ -185,35 +186,62 @@ def _uptime_color(value: float) -> str:
     return STATUS_COLORS["down"]
 
 
+LATENCY_POINTS = 800  # per line: about one per pixel of a wide chart
+_HOUR_NS = 3_600_000_000_000
+_BUCKET_HOURS = (1, 2, 3, 4, 6, 8, 12, 24, 48, 168)
+
+
+def latency_bucket_hours(hours: int, max_points: int = LATENCY_POINTS) -> int:
+    """The smallest whole-hour step (1, 2, 3, 4, 6, … h) that draws `hours` of hourly latency
+    in at most `max_points` points per line."""
+    return next((b for b in _BUCKET_HOURS if -(-hours // b) <= max_points), _BUCKET_HOURS[-1])
+
+
 def latency_chart(rollups: pd.DataFrame, *, tz: str, names: dict[str, str] | None = None,
-                  title: str = "", large: bool = False) -> go.Figure:
-    """Hourly latency per platform: p50 as a line, p95 as a dotted line of the same colour.
+                  title: str = "", large: bool = False,
+                  max_points: int = LATENCY_POINTS) -> go.Figure:
+    """Latency per platform: p50 as a line, p95 as a dotted line of the same colour.
 
     `rollups` has columns hour (UTC), platform, latency_p50, latency_p95 (one row per check;
-    a platform's hour is the median of its checks' p50 and the max of their p95).
+    a platform's hour is the median of its checks' p50 and the max of their p95). Long
+    windows are drawn in steps of several hours (at most `max_points` per line): the median
+    of the hours' p50 and the highest p95, and the axis title says the step.
     """
     rows = rollups.dropna(subset=["latency_p50"]) if len(rollups) else rollups
     if rows.empty:
         return empty("No latency measured in this window yet", large=large)
     order = list(dict.fromkeys(rows["platform"]))
-    hourly = rows.groupby(["platform", "hour"], as_index=False, observed=True).agg(
-        p50=("latency_p50", "median"), p95=("latency_p95", "max"))
+    hour_ns = ns_array(rows["hour"])
+    span = int((hour_ns.max() - hour_ns.min()) // _HOUR_NS) + 1
+    step = latency_bucket_hours(span, max_points)
+    bucket = pd.to_datetime(hour_ns // (step * _HOUR_NS) * (step * _HOUR_NS), utc=True)
+    hourly = rows.assign(bucket=bucket).groupby(
+        ["platform", "hour"], as_index=False, observed=True).agg(
+        p50=("latency_p50", "median"), p95=("latency_p95", "max"), bucket=("bucket", "first"))
+    if step > 1:
+        hourly = hourly.groupby(["platform", "bucket"], as_index=False, observed=True).agg(
+            p50=("p50", "median"), p95=("p95", "max")).rename(columns={"bucket": "hour"})
     names = names or {}
     fig = go.Figure()
     palette = _palette()
     groups = dict(tuple(hourly.groupby("platform", observed=True)))
+    per = "" if step == 1 else f" per {step} h"
     for i, platform in enumerate(order):
         group = groups[platform]
         color, label = palette[i % len(palette)], names.get(platform, platform)
         x = _local(group["hour"], tz)
         fig.add_trace(go.Scatter(x=x, y=group["p50"], name=label, legendgroup=label,
                                  mode="lines", line={"color": color, "width": 2},
-                                 hovertemplate=f"{_esc(label)} p50: %{{y:.0f}} ms<extra></extra>"))
+                                 hovertemplate=f"{_esc(label)} p50{per}: %{{y:.0f}} ms"
+                                               "<extra></extra>"))
         fig.add_trace(go.Scatter(x=x, y=group["p95"], name=f"{label} p95", legendgroup=label,
                                  mode="lines", showlegend=False,
                                  line={"color": color, "width": 1, "dash": "dot"},
-                                 hovertemplate=f"{_esc(label)} p95: %{{y:.0f}} ms<extra></extra>"))
-    fig.update_yaxes(title="ms (line p50 · dotted p95)", rangemode="tozero")
+                                 hovertemplate=f"{_esc(label)} p95{per}: %{{y:.0f}} ms"
+                                               "<extra></extra>"))
+    axis = "ms (line p50 · dotted p95)" if step == 1 else (
+        f"ms per {step} h (line median p50 · dotted highest p95)")
+    fig.update_yaxes(title=axis, rangemode="tozero")
     fig.update_layout(hovermode="x unified")
     return style(fig, title=title, height=380 if not large else 520, large=large)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 from support_samples import at, combine, platform, rounds
@@ -102,6 +103,26 @@ def test_latency_has_a_p50_line_and_a_dotted_p95_per_platform():
     assert [t.name for t in fig.data] == ["Instagram", "Instagram p95", "fb", "fb p95"]
     assert fig.data[1].line.dash == "dot"
     assert list(fig.data[0].y) == [100, 110, 120]
+
+
+def test_a_long_window_is_drawn_in_steps_of_hours_that_keep_the_median_and_the_worst():
+    hours = pd.date_range("2024-03-01", periods=90 * 24, freq="h", tz="UTC")
+    p50 = np.arange(len(hours), dtype=float) % 7 * 10 + 100
+    p95 = np.arange(len(hours), dtype=float) % 5 * 40 + 300
+    rollups = pd.DataFrame({"hour": hours, "platform": "insta", "check": "web",
+                            "latency_p50": p50, "latency_p95": p95})
+    fig = charts.latency_chart(rollups, tz="UTC")
+    step = charts.latency_bucket_hours(len(hours))
+    assert step == 3 and len(fig.data[0].y) == len(hours) // 3 <= charts.LATENCY_POINTS
+    assert list(fig.data[0].y[:2]) == [np.median(p50[:3]), np.median(p50[3:6])]
+    assert list(fig.data[1].y[:2]) == [p95[:3].max(), p95[3:6].max()]
+    assert "per 3 h" in fig.layout.yaxis.title.text
+
+
+@pytest.mark.parametrize("hours, step", [(1, 1), (800, 1), (801, 2), (2160, 3), (8760, 12),
+                                         (10 * 8760, 168)])
+def test_the_latency_step_is_the_smallest_that_fits_the_points(hours, step):
+    assert charts.latency_bucket_hours(hours) == step
 
 
 def test_impact_bars_stack_revenue_leads_and_ad_spend_with_a_total_label():

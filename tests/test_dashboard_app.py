@@ -194,7 +194,7 @@ def test_history_shows_figures_timeline_uptime_heatmap_and_incidents(story_env):
     assert [m.label for m in at.metric] == ["Average uptime", "Outages", "Time down",
                                             "Estimated impact"]
     assert len(at.get("plotly_chart")) == 3
-    for title in ("Outage timeline", "Daily uptime", "Latency (hourly p50 and p95)"):
+    for title in ("Outage timeline", "Daily uptime", "Latency (p50 and p95)"):
         assert f"##### {title}" in html(at)
     assert len(at.dataframe) == 3, "uptime, incident and provider-wide tables"
     incidents = at.dataframe[1].value
