@@ -57,6 +57,7 @@ def timed(fn, repeat: int, cold: bool = True) -> tuple[float, float, object]:
     for _ in range(repeat):
         if cold:
             history.clear_cache()
+            analysis_store.clear_cache()
         began, cpu = time.perf_counter(), time.process_time()
         result = fn()
         walls.append(time.perf_counter() - began)

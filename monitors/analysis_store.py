@@ -24,7 +24,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -137,8 +139,12 @@ def _month_start_ns(month: str) -> int:
 
 
 def _next_month(month: str) -> str:
-    year, mon = int(month[:4]), int(month[5:7])
-    return f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"
+    return _shift_month(month, 1)
+
+
+def _shift_month(month: str, by: int) -> str:
+    index = int(month[:4]) * 12 + int(month[5:7]) - 1 + by
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def _folder(key: str) -> str:
@@ -255,11 +261,15 @@ def middle(settings: Settings, platforms: Sequence[Platform], start_ns: int, unt
 
     store = open_store(settings.data, settings.monitor.storage_endpoint)
     key = config_key(settings)
-    entries = [e.rel for e in store.list(_folder(key)) if e.rel.endswith(".json")]
+    first, last = _shift_month(from_ns(start_ns).strftime("%Y-%m"), -1), from_ns(
+        until_ns).strftime("%Y-%m")  # a month's stretch can run into the next month
+    entries = [e for e in store.list(_folder(key)) if e.rel.endswith(".json")
+               and first <= e.rel.rsplit("month=", 1)[-1][:7] <= last]
     wanted = {p.id for p in eligible(settings, platforms)}
     if not entries or not wanted:
         return {}, Findings()
-    loaded = [d for d in parallel(lambda rel: _load(store, rel, key), entries) if d is not None]
+    loaded = [d for d in parallel(lambda e: _load_cached(store, e, key), entries)
+              if d is not None]
     by_day = _day_names(list_samples(store))
     loaded = [(d, f) for d, f in loaded if _digest(by_day, d["days"]) == d["digest"]]
     docs = [d for d, _ in loaded]
@@ -296,6 +306,32 @@ def _usable(stretches: list[tuple[int, int, list[int]]], start_ns: int, until_ns
             best = (inside[0], inside[-1])
         run, reach = list(cuts), hi
     return best
+
+
+_cache: OrderedDict[tuple, tuple[dict, Findings] | None] = OrderedDict()
+_cache_lock = threading.Lock()
+CACHE_MONTHS = 64
+
+
+def clear_cache() -> None:
+    """Forget the stored months read so far (benchmarks measure cold reads)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def _load_cached(store: Any, entry: Any, key: str) -> tuple[dict, Findings] | None:
+    """`_load`, remembered per file version (a rewritten month has a new size or mtime)."""
+    ident = (store.url, entry.rel, entry.size, entry.mtime_ns, key)
+    with _cache_lock:
+        if ident in _cache:
+            _cache.move_to_end(ident)
+            return _cache[ident]
+    loaded = _load(store, entry.rel, key)
+    with _cache_lock:
+        _cache[ident] = loaded
+        while len(_cache) > CACHE_MONTHS:
+            _cache.popitem(last=False)
+    return loaded
 
 
 def _load(store: Any, rel: str, key: str) -> tuple[dict, Findings] | None:
