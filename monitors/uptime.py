@@ -300,15 +300,16 @@ def analyse_history(
                         type(exc).__name__)
             stored, pieces = {}, []
     first = [p for p in chosen if p.id in stored]
-    if len(first) < len(chosen):  # some platforms have nothing stored: the whole window
-        head_end = window.end
-    else:
-        head_end = min(window.end, from_ns(max(stored[p.id][0] for p in first) + _tail_ns(
-            chosen, settings.monitor)))
-    head = _live(settings, chosen, window.start - LOOKBACK, head_end, window.start, now,
-                 vantages)
-    pieces.append(head.restrict({p.id: (_MIN, stored.get(p.id, (_MAX,))[0]) for p in chosen}))
-    if first:
+    rest = [p for p in chosen if p.id not in stored]
+    if rest:  # nothing stored for these: the whole window from samples
+        pieces.append(_live(settings, rest, window.start - LOOKBACK, window.end, window.start,
+                            now, vantages))
+    if first:  # from samples only before the first cut and after the last
+        head_end = min(window.end, from_ns(max(stored[p.id][0] for p in first)
+                                           + _tail_ns(first, settings.monitor)))
+        head = _live(settings, first, window.start - LOOKBACK, head_end, window.start, now,
+                     vantages)
+        pieces.append(head.restrict({p.id: (_MIN, stored[p.id][0]) for p in first}))
         begin = min(stored[p.id][1] for p in first)
         tail = _live(settings, first, from_ns(begin - 2 * HOUR_NS), window.end,
                      max(window.start, from_ns(begin - HOUR_NS)), now, vantages)
