@@ -138,10 +138,6 @@ def _month_start_ns(month: str) -> int:
     return to_ns(datetime.combine(date.fromisoformat(f"{month}-01"), datetime.min.time(), UTC))
 
 
-def _next_month(month: str) -> str:
-    return _shift_month(month, 1)
-
-
 def _shift_month(month: str, by: int) -> str:
     index = int(month[:4]) * 12 + int(month[5:7]) - 1 + by
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
@@ -185,7 +181,7 @@ def materialise(settings: Settings, *, now: datetime | None = None) -> dict[str,
     intervals = {p.id: p.interval or monitor.interval for p in platforms}
     for month in sorted({d[:7] for d in days}):
         bounds, marks = _month_bounds(cuts, _month_start_ns(month),
-                                      _month_start_ns(_next_month(month)))
+                                      _month_start_ns(_shift_month(month, 1)))
         if not bounds:
             continue
         lo = min(b[0] for b in bounds.values()) - MARGIN_NS

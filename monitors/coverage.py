@@ -96,11 +96,3 @@ def offline_totals(by_vantage: Mapping[str, Spans], window: Window,
         union = union.union(spans)
     per = {name: spans.clip(lo, hi).total_s for name, spans in by_vantage.items()}
     return {"total_s": union.clip(lo, hi).total_s, "vantages": dict(sorted(per.items()))}
-
-
-def vantage_offline(detection: Detection, window: Window, now: datetime | None = None) -> dict:
-    """Seconds each vantage's own network was offline in the window, and their union."""
-    by_vantage: dict[str, Spans] = {}
-    for (_, vantage), spans in offline_spans(detection).items():
-        by_vantage[vantage] = by_vantage.get(vantage, EMPTY).union(spans)
-    return offline_totals(by_vantage, window, now)
