@@ -10,7 +10,8 @@ import plotly.graph_objects as go
 from monitors import present
 from monitors.intervals import ns_array
 
-STATUS_COLORS = {"up": "#16a34a", "degraded": "#f59e0b", "down": "#dc2626", "unknown": "#94a3b8"}
+STATUS_COLORS = {"up": "#16a34a", "degraded": "#f59e0b", "down": "#dc2626", "unknown": "#94a3b8",
+                 "refused": "#64748b"}  # refused: a darker grey, still "can't see"
 SEVERITY_COLORS = {"down": STATUS_COLORS["down"], "degraded": STATUS_COLORS["degraded"],
                    "maintenance": "#6366f1"}
 IMPACT_COLORS = {"revenue": "#2563eb", "leads_value": "#7c3aed", "ad_spend": "#0891b2"}

@@ -5,56 +5,60 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
-from monitors import present
+from monitors import present, verdict
 from monitors.config import Platform
 from monitors.incidents import Outage
+from monitors.schema import OFFICIAL_INDICATOR_STATUS
 
 _ROUND = ["vantage", "platform", "ts"]
-ROUND_COLUMNS = [*_ROUND, "status", "failing", "ok", "latency_ms", "offline",
+ROUND_COLUMNS = [*_ROUND, "status", "failing", "ok", "refused", "latency_ms", "offline",
                  "official_status", "official_detail"]
 BOARD_COLUMNS = ["platform", "name", "provider", "status", "confirmed", "since", "latency_ms",
                  "last_check", "age_s", "surfaces", "failing", "official_status",
-                 "official_text", "official_url", "cause", "note", "vantages"]
+                 "official_text", "official_url", "cause", "note", "vantages", "refused"]
+LASTING_REFUSAL_S = 3600.0  # a surface refused this long is named on its tile and in status
 
 
 def platform_rounds(samples: pd.DataFrame) -> pd.DataFrame:
-    """One row per platform-round (vantage, platform, ts): verdict, failing/ok surfaces, latency.
+    """One row per platform-round (vantage, platform, ts): verdict, failing/ok/refused surfaces,
+    latency, and the vendor's word.
 
-    1. Probe surfaces are the non-statuspage checks; statuspage rows give the official columns.
-    2. A round with a vantage_offline sample is unknown (our network, not the platform).
-    3. Every known surface failing -> down, only some -> degraded, none -> up.
+    The verdict is `monitors.verdict`'s rule (refused is not down; user-facing surfaces
+    decide); `failing`, `ok` and `refused` name the surfaces behind it.
     """
     if samples.empty:
         return pd.DataFrame(columns=ROUND_COLUMNS)
-    probe = samples[samples["kind"] != "statuspage"]
+    gid = samples.groupby(_ROUND, sort=True, observed=True).ngroup().to_numpy()
+    n = int(gid.max()) + 1 if len(gid) else 0
+    codes = verdict.decide(gid, n, verdict.row_flags(
+        lambda column, values: samples[column].isin(values).to_numpy()))
+    probe = samples[samples["kind"] != verdict.OFFICIAL_KIND]
     keyed = probe.assign(
-        _down=probe["status"].eq("down"),
-        _bad=probe["status"].isin(["down", "degraded"]),
-        _unknown=probe["status"].eq("unknown"),
         _offline=probe["error"].eq("vantage_offline"),
         _lat=probe["latency_ms"].where(probe["status"].isin(["up", "degraded"])),
     )
-    grouped = keyed.groupby(_ROUND, sort=True, observed=True)
-    rounds = grouped.agg(
-        n=("status", "size"), down=("_down", "sum"), bad=("_bad", "sum"),
-        unknown=("_unknown", "sum"), offline=("_offline", "any"), latency_ms=("_lat", "median"),
-    ).reset_index()
-    bad = keyed[keyed["_bad"]]
-    bad = bad.assign(_pair=list(zip(bad["check"], bad["status"], strict=True)))
-    failing = bad.groupby(_ROUND, observed=True)["_pair"].agg(tuple)
-    working = (keyed[keyed["status"].eq("up")].groupby(_ROUND, observed=True)["check"]
-               .agg(tuple))
-    rounds = rounds.merge(failing.rename("failing"), on=_ROUND, how="left")
-    rounds = rounds.merge(working.rename("ok"), on=_ROUND, how="left")
-    rounds["failing"] = rounds["failing"].apply(lambda v: v if isinstance(v, tuple) else ())
-    rounds["ok"] = rounds["ok"].apply(lambda v: v if isinstance(v, tuple) else ())
-    known = rounds["n"] - rounds["unknown"]
-    rounds["status"] = "up"
-    rounds.loc[rounds["bad"] > 0, "status"] = "degraded"
-    rounds.loc[(known > 0) & (rounds["down"] == known), "status"] = "down"
-    rounds.loc[(known == 0) | rounds["offline"], "status"] = "unknown"
+    rounds = (samples.assign(_gid=gid).groupby(_ROUND, sort=True, observed=True)
+              .agg(_gid=("_gid", "first")).reset_index())
+    stats = keyed.groupby(_ROUND, sort=True, observed=True).agg(
+        offline=("_offline", "any"), latency_ms=("_lat", "median"))
+    rounds = rounds.merge(stats.reset_index(), on=_ROUND, how="left")
+    rounds["offline"] = rounds["offline"].fillna(False).astype(bool)
+    rounds["status"] = [verdict.NAMES[int(c)] for c in codes[rounds["_gid"].to_numpy()]]
+    bad = keyed[keyed["status"].isin(["down", "degraded"])
+                & ~keyed["error"].isin(verdict.NOT_FAILURES)]
+    groups = {
+        "failing": bad.assign(_v=list(zip(bad["check"], bad["status"], strict=True))),
+        "ok": keyed[keyed["status"].eq("up")].assign(_v=lambda f: f["check"]),
+        "refused": keyed[keyed["error"].eq(verdict.REFUSAL_ERROR)].assign(
+            _v=lambda f: f["check"]),
+    }
+    for name, part in groups.items():
+        values = part.groupby(_ROUND, observed=True)["_v"].agg(tuple).rename(name)
+        rounds = rounds.merge(values, on=_ROUND, how="left")
+        rounds[name] = rounds[name].apply(lambda v: v if isinstance(v, tuple) else ())
     return _with_official(rounds, samples)[ROUND_COLUMNS]
 
 
@@ -67,9 +71,12 @@ def _with_official(rounds: pd.DataFrame, samples: pd.DataFrame) -> pd.DataFrame:
 
 
 def _combine(latest: pd.DataFrame) -> tuple[str, str]:
-    """One status across vantages: what more than half of the online ones saw, else degraded."""
-    online = latest[~latest["offline"]]
+    """One status across vantages: what more than half of those that could see the platform
+    saw, else degraded; refused or unknown when none could."""
+    online = latest[~latest["offline"] & ~latest["status"].isin(["unknown", "refused"])]
     if online.empty:
+        if latest["status"].eq("refused").any():
+            return "refused", ""
         return "unknown", "own network offline" if latest["offline"].any() else ""
     counts = online["status"].value_counts()
     if len(online) == 1 or counts.iloc[0] == len(online):
@@ -91,13 +98,27 @@ def _streak_start(rows: pd.DataFrame, status: str) -> pd.Timestamp | None:
     return after["ts"].iloc[0] if len(after) else None
 
 
+def _lasting_refusals(own: pd.DataFrame, now: datetime) -> tuple[tuple[str, pd.Timestamp], ...]:
+    """(check, refused since) for surfaces refused in every round for over an hour, newest
+    round included (one vantage's rounds, sorted by ts)."""
+    if own.empty or not own["refused"].iloc[-1]:
+        return ()
+    out = []
+    for check in own["refused"].iloc[-1]:
+        holds = own["refused"].map(lambda refused, c=check: c in refused).to_numpy()
+        breaks = np.flatnonzero(~holds)
+        since = own["ts"].iloc[breaks[-1] + 1 if len(breaks) else 0]
+        if (pd.Timestamp(now) - since).total_seconds() >= LASTING_REFUSAL_S:
+            out.append((str(check), since))
+    return tuple(out)
+
+
 def _official_columns(platform: Platform, official: Mapping[str, dict],
                       latest: pd.DataFrame) -> tuple[object, str, str]:
     info = official.get(platform.id)
     if info:
         indicator = str(info.get("indicator") or "none")
-        status = {"none": "up", "minor": "degraded", "maintenance": "degraded",
-                  "major": "down", "critical": "down"}.get(indicator, "unknown")
+        status = OFFICIAL_INDICATOR_STATUS.get(indicator, "unknown")
         text = info.get("title") or info.get("description") or present.OFFICIAL_LABELS[status]
         if indicator == "maintenance":
             text = f"Maintenance: {text}"
@@ -129,7 +150,7 @@ def _board_row(platform: Platform, rows: pd.DataFrame, now: datetime, outage: Ou
     row = {"platform": platform.id, "name": platform.name, "provider": platform.provider_name,
            "status": "unknown", "confirmed": False, "since": pd.NaT, "latency_ms": float("nan"),
            "last_check": pd.NaT, "age_s": float("nan"), "surfaces": "", "failing": (),
-           "cause": "", "note": "", "vantages": ()}
+           "cause": "", "note": "", "vantages": (), "refused": ()}
     row["official_status"], row["official_text"], row["official_url"] = _official_columns(
         platform, official, rows.tail(1) if len(rows) else rows)
     if rows.empty:
@@ -141,8 +162,22 @@ def _board_row(platform: Platform, rows: pd.DataFrame, now: datetime, outage: Ou
     own = rows[rows["vantage"] == main["vantage"]].reset_index(drop=True)
     row.update(status=status, note=note, last_check=main["ts"], latency_ms=main["latency_ms"],
                age_s=(pd.Timestamp(now) - main["ts"]).total_seconds(),
-               failing=main["failing"], surfaces=present.surfaces_text(main["failing"], main["ok"]),
+               failing=main["failing"],
+               surfaces=present.surfaces_text(main["failing"], main["ok"], main["refused"]),
                vantages=tuple(sorted(latest["vantage"])))
+    lasting = _lasting_refusals(own, now)
+    row["refused"] = lasting
+    if outage is None and status == "refused":
+        row["since"] = _streak_start(own, status) or own["ts"].iloc[0]
+        row["note"] = (f"{platform.name} refuses this monitor's checks "
+                       f"({present.surface_list(main['refused'])}): can't see it from here")
+        return row
+    if lasting:
+        judged = [present.surface(c) for c in main["ok"]] + [
+            present.surface(c) for c, _ in main["failing"]]
+        since = min(t for _, t in lasting)
+        row["note"] = row["note"] or present.refusal_note(
+            platform.name, [c for c, _ in lasting], since, judged, now)
     if outage is not None:
         row.update(since=pd.Timestamp(outage.start), cause=outage.cause, confirmed=True)
         if status == "up":
@@ -192,8 +227,8 @@ def recent_rounds(samples: pd.DataFrame, platforms: Sequence[Platform], *,
     table = table.sort_values("ts").groupby("platform", observed=True).tail(rounds)
     table = table.assign(
         name=table["platform"].map(names),
-        surfaces=[present.surfaces_text(f, o) for f, o in zip(table["failing"], table["ok"],
-                                                              strict=True)],
+        surfaces=[present.surfaces_text(f, o, r) for f, o, r in zip(
+            table["failing"], table["ok"], table["refused"], strict=True)],
     )
     order = {p.id: i for i, p in enumerate(platforms)}
     table = table.assign(_o=table["platform"].map(order)).sort_values(["_o", "ts"])

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import pandas as pd
 
 from monitors.timeutil import format_duration, to_local
 
-STATUS_LABELS = {"up": "Up", "degraded": "Degraded", "down": "Down", "unknown": "Unknown"}
+STATUS_LABELS = {"up": "Up", "degraded": "Degraded", "down": "Down", "unknown": "Unknown",
+                 "refused": "Refused us"}
 SEVERITY_LABELS = {"down": "Down", "degraded": "Degraded", "maintenance": "Maintenance"}
 OFFICIAL_LABELS = {
     "up": "All systems operational",
@@ -114,16 +115,34 @@ def surface(check: str) -> str:
 
 
 def _join(names: list[str]) -> str:
+    if not names:
+        return ""
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} & {names[-1]}"
 
 
-def surfaces_text(failing: Iterable[tuple[str, str]], ok: Iterable[str] = ()) -> str:
-    """'media down, web up' / 'web & API down' / 'web slow, API up' from (check, status) pairs."""
-    groups: dict[str, list[str]] = {"down": [], "slow": [], "up": []}
+def surfaces_text(failing: Iterable[tuple[str, str]], ok: Iterable[str] = (),
+                  refused: Iterable[str] = ()) -> str:
+    """'media down, web up' / 'web & API down' / 'web slow, API up' / 'web refused us, API up'
+    from (check, status) pairs, working and refused checks."""
+    groups: dict[str, list[str]] = {"down": [], "slow": [], "refused us": [], "up": []}
     for check, status in failing:
         groups["slow" if status == "degraded" else "down"].append(surface(check))
+    groups["refused us"].extend(surface(check) for check in refused)
     groups["up"].extend(surface(check) for check in ok)
     return ", ".join(f"{_join(names)} {word}" for word, names in groups.items() if names)
+
+
+def surface_list(checks: Iterable[str]) -> str:
+    """'web & API' from check ids."""
+    return _join([surface(c) for c in checks])
+
+
+def refusal_note(name: str, checks: Sequence[str], since: datetime, judged: Sequence[str],
+                 now: datetime) -> str:
+    """"X has refused this monitor's web checks for 3 h; judged on API and media"."""
+    span = duration((to_datetime(now) - to_datetime(since)).total_seconds())
+    basis = f"; judged on {_join(list(judged))}" if judged else ""
+    return f"{name} has refused this monitor's {surface_list(checks)} checks for {span}{basis}"
 
 
 def lead_text(official_lag_s: float | None) -> str:

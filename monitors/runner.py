@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from monitors import verdict
 from monitors.config import Monitor, Platform, Settings
 from monitors.probes import PROBES, AnyCheck
 from monitors.probes.base import (
@@ -114,14 +115,6 @@ async def _probe_platform(
     return ts, list(results)
 
 
-def _all_surfaces_down(platform: Platform, results: Sequence[ProbeResult]) -> bool | None:
-    """True when every probe surface failed; None when the platform has no probe surface."""
-    probes = [r for c, r in zip(platform.checks, results, strict=True) if c.kind != "statuspage"]
-    if not probes:
-        return None
-    return all(result.status == "down" for result in probes)
-
-
 def offline_reason(
     platforms: Sequence[Platform],
     results: Sequence[Sequence[ProbeResult]],
@@ -130,14 +123,17 @@ def offline_reason(
     """Why this round says the monitor's own network is offline, or None.
 
     1. Every reachability control failed, or
-    2. at least 3 platforms were probed, at least 90 % of them failed on every probe
-       surface, and the failing ones belong to at least 2 providers.
+    2. at least 3 platforms had a verdict (`monitors.verdict`; refused and unknown ones
+       don't count), at least 90 % of them were down, and those belong to at least 2
+       providers.
     """
     if controls_ok is False:
         return "every reachability control failed"
-    verdicts = [(p, _all_surfaces_down(p, r)) for p, r in zip(platforms, results, strict=True)]
-    probed = [(p, down) for p, down in verdicts if down is not None]
-    failing = [p for p, down in probed if down]
+    rows = [row for p, r in zip(platforms, results, strict=True)
+            for row in verdict.result_rows(p.id, p.checks, r)]
+    verdicts = verdict.platform_verdicts(rows)
+    probed = [p for p in platforms if verdicts.get(p.id) in ("up", "degraded", "down")]
+    failing = [p for p in probed if verdicts[p.id] == "down"]
     providers = {p.provider_name for p in failing}
     if (
         len(probed) >= OFFLINE_MIN_PLATFORMS
@@ -323,6 +319,7 @@ def format_round(found: Round, platforms: Sequence[Platform]) -> str:
     by_platform: dict[str, list[dict[str, Any]]] = {}
     for row in found.samples:
         by_platform.setdefault(row["platform"], []).append(row)
+    verdicts = verdict.platform_verdicts(found.samples)
     for platform in platforms:
         for row in by_platform.get(platform.id, []):
             rows.append(_cells(platform.id, row["check"], row["kind"], row))
@@ -330,6 +327,8 @@ def format_round(found: Round, platforms: Sequence[Platform]) -> str:
             status_check = next((c.id for c in platform.checks if c.kind == "statuspage"), "")
             result = found.results.get((platform.id, status_check))
             rows.append("    " + _official_line(found.official[platform.id], result))
+        if platform.id in verdicts:
+            rows.append(f"    verdict: {platform.id} {verdicts[platform.id]}")
     widths = [max(len(r[i]) for r in [header, *rows] if isinstance(r, list)) for i in range(8)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(header, widths, strict=True))]
     for row in rows:

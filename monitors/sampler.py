@@ -21,7 +21,7 @@ from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEve
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitors import heartbeat, history, runner, statefile
+from monitors import heartbeat, history, runner, statefile, verdict
 from monitors.config import Platform, Settings
 from monitors.timeutil import utcnow
 
@@ -49,23 +49,7 @@ def group_by_interval(
 
 def round_verdicts(samples: list[dict]) -> dict[str, str]:
     """Per platform, a raw (unconfirmed) status of one round, for logs and state changes."""
-    worst: dict[str, str] = {}
-    surfaces: dict[str, Counter] = {}
-    for row in samples:
-        if row["kind"] == "statuspage":
-            continue
-        surfaces.setdefault(row["platform"], Counter())[row["status"]] += 1
-    for platform, counts in surfaces.items():
-        total = sum(counts.values())
-        if counts["unknown"] == total:
-            worst[platform] = "unknown"
-        elif counts["down"] == total - counts["unknown"]:
-            worst[platform] = "down"
-        elif counts["down"] or counts["degraded"]:
-            worst[platform] = "degraded"
-        else:
-            worst[platform] = "up"
-    return worst
+    return verdict.platform_verdicts(samples)
 
 
 @dataclass

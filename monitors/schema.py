@@ -15,6 +15,7 @@ ErrorClass = Literal[
     "tls",
     "timeout",
     "http_status",
+    "refused",
     "keyword",
     "too_large",
     "redirects",
@@ -49,3 +50,10 @@ SAMPLE_SCHEMA = pa.schema(
 COLUMNS: tuple[str, ...] = tuple(SAMPLE_SCHEMA.names)
 
 DETAIL_MAX = 200
+
+# A vendor status page's indicator as a status (a critical incident is down, any other
+# incident or maintenance degraded): what the probe records and what the board shows.
+OFFICIAL_INDICATOR_STATUS: dict[str, Status] = {
+    "none": "up", "minor": "degraded", "major": "degraded", "critical": "down",
+    "maintenance": "degraded",
+}

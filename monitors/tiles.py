@@ -103,7 +103,7 @@ def brand(subtitle: str, *, demo: bool = False) -> str:
 
 def _since(row: pd.Series, tz: str, now: datetime, quiet: str) -> str:
     since = present.to_datetime(row["since"])
-    if row["status"] == "unknown" and since is None:
+    if row["status"] in ("unknown", "refused") and since is None:
         return "waiting for the first check" if row["note"] == "no checks yet" else "not measurable"
     if since is None:
         return quiet if row["status"] == "up" else ""
@@ -168,7 +168,7 @@ def board(table: pd.DataFrame, *, tz: str, now: datetime, quiet: str = "no outag
 def counts(table: pd.DataFrame, *, large: bool = False) -> str:
     """'12 up · 1 degraded · 1 down' chips above the board."""
     chips = []
-    for status in ("up", "degraded", "down", "unknown"):
+    for status in ("up", "degraded", "down", "unknown", "refused"):
         n = int((table["status"] == status).sum())
         if n or status == "up":
             color = charts.STATUS_COLORS[status]

@@ -1,10 +1,10 @@
-"""Round verdicts: each vantage's platform-round, then a quorum of vantages per time bucket (pure).
+"""Round verdicts over a history: each vantage's platform-round, then a quorum of vantages per
+time bucket (pure, vectorised).
 
-Codes: SKIP (nothing measurable, e.g. the vantage's own network was offline), UP, DEGRADED,
-DOWN. A vantage's round is DOWN when every probe surface it measured is down, DEGRADED when
-some surface failed or was slow, or when the vendor's status page reports an incident while
-the probes are fine. Statuspage rows are the official signal, never a probe surface.
-Everything is vectorised on integer codes: a year of eventful samples is millions of rows.
+What a round means is decided by the one rule in `monitors.verdict` (refused is not down,
+user-facing surfaces decide); this module applies it to millions of eventful samples at once
+on integer codes. Codes: SKIP (nothing measurable: own network offline, refused by the
+platform, unmeasured), UP, DEGRADED, DOWN; a vantage's REFUSED round counts as SKIP here.
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 import pandas as pd
 
+from monitors import verdict
 from monitors.intervals import ns_array
 from monitors.schema import COLUMNS
+from monitors.verdict import DEGRADED, DOWN, REFUSED, SKIP, UP, RowFlags, row_flags
 
-SKIP, UP, DEGRADED, DOWN = -1, 0, 1, 2
-OFFICIAL_ERRORS = ("official_incident", "official_maintenance")
-# A certificate a few days from expiry still serves traffic: a warning, not an outage.
-NOT_FAILURES = ("cert_expiring",)
+__all__ = ["DEGRADED", "DOWN", "REFUSED", "SKIP", "UP"]
 HOUR_NS = 3600 * 10**9
 # Failing rounds more than this many intervals apart (no data between) are not consecutive.
 GAP_ROUNDS = 4
@@ -60,6 +59,8 @@ class Prepared:
     known: np.ndarray  # a probe row with a measurement (not unknown)
     down: np.ndarray  # a probe row that is down
     failing: np.ndarray  # a probe row that is down or degraded (not a mere warning)
+    facing: np.ndarray  # a probe of a user-facing surface (not dns/tls)
+    refused: np.ndarray  # a probe the platform refused to answer (429, 999, bot wall)
     active: np.ndarray  # a status-page row reporting an incident or maintenance
     maintenance: np.ndarray
     offline: np.ndarray  # error vantage_offline
@@ -103,13 +104,9 @@ def prepare(samples: pd.DataFrame, ids: Sequence[str], timeout_s: float) -> Prep
     codes, uniques = pd.factorize(frame["platform"])
     p_code = np.r_[pd.Index(ids).get_indexer(pd.Index(uniques)), -1][codes].astype(np.int64)
     v_code, vantages = pd.factorize(frame["vantage"], sort=True)
-    status, error = _Coded(frame["status"]), _Coded(frame["error"])
-    official = _Coded(frame["kind"]).is_in(["statuspage"])
-    unknown = status.is_in(["unknown"])
-    down = ~official & status.is_in(["down"])
-    failing = down | (~official & status.is_in(["degraded"]) & ~error.is_in(NOT_FAILURES))
-    reported = status.is_in(["degraded", "down"]) | error.is_in(OFFICIAL_ERRORS)
-    active = official & ~unknown & reported
+    coded = {c: _Coded(frame[c]) for c in ("kind", "check", "status", "error")}
+    marks = row_flags(lambda column, values: coded[column].is_in(values))
+    error = coded["error"]
     latency = frame["latency_ms"].to_numpy(dtype=float, na_value=np.nan)
     timeout_ms = np.where(error.is_in(["timeout"]), timeout_s * 1000.0, 0.0)
     prepared = Prepared(
@@ -118,8 +115,9 @@ def prepare(samples: pd.DataFrame, ids: Sequence[str], timeout_s: float) -> Prep
         ts_ns=ns_array(frame["ts"]) if len(frame) else np.zeros(0, np.int64),
         p_code=p_code,
         v_code=np.asarray(v_code, np.int64),
-        official=official, unknown=unknown, known=~official & ~unknown, down=down, failing=failing,
-        active=active, maintenance=active & error.is_in(["official_maintenance"]),
+        official=~marks.probe, unknown=coded["status"].is_in(["unknown"]), known=marks.known,
+        down=marks.down, failing=marks.failing, facing=marks.facing, refused=marks.refused,
+        active=marks.official, maintenance=marks.official & error.is_in(["official_maintenance"]),
         offline=error.is_in(["vantage_offline"]),
         latency_ms=np.where(np.isnan(latency), timeout_ms, latency),
         ids=ids, vantages=[str(v) for v in vantages],
@@ -190,21 +188,15 @@ def vantage_rounds(prep: Prepared) -> tuple[pd.DataFrame, np.ndarray]:
     gid, keys = pd.factorize(((prep.p_code * n_v + prep.v_code) << _TS_BITS) | (ts_ms - t0),
                              sort=True)
     n = len(keys)
-    n_known = np.bincount(gid, weights=prep.known, minlength=n)
-    n_down = np.bincount(gid, weights=prep.down, minlength=n)
     has_official = _any(gid, prep.active, n)
     probe_fail = _any(gid, prep.failing, n)
     slowest = np.zeros(n)
     np.maximum.at(slowest, gid, prep.latency_ms)
-    verdict = np.select(
-        [(n_known == 0) & ~has_official, (n_known > 0) & (n_down == n_known),
-         probe_fail | has_official],
-        [SKIP, DOWN, DEGRADED], UP,
-    ).astype(np.int8)
+    codes = verdict.decide(gid, n, flags(prep))
     pv = keys >> _TS_BITS
     ts_ns = ((keys & ((1 << _TS_BITS) - 1)) + t0) * 1_000_000
     rounds = pd.DataFrame({
-        "p": pv // n_v, "v": pv % n_v, "ts_ns": ts_ns, "verdict": verdict,
+        "p": pv // n_v, "v": pv % n_v, "ts_ns": ts_ns, "verdict": codes,
         "probe_fail": probe_fail, "official": has_official,
         "maintenance": _any(gid, prep.maintenance, n),
         "offline": np.bincount(gid, weights=prep.offline, minlength=n)
@@ -212,6 +204,12 @@ def vantage_rounds(prep: Prepared) -> tuple[pd.DataFrame, np.ndarray]:
         "end_ns": ts_ns + (slowest * 1e6).astype(np.int64),
     })
     return rounds, gid
+
+
+def flags(prep: Prepared) -> RowFlags:
+    """The prepared rows' flags as the verdict rule reads them."""
+    return RowFlags(probe=~prep.official, facing=prep.facing, known=prep.known, down=prep.down,
+                    failing=prep.failing, refused=prep.refused, official=prep.active)
 
 
 def _any(gid: np.ndarray, flags: np.ndarray, n: int) -> np.ndarray:

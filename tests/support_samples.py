@@ -7,6 +7,7 @@ A pattern is one character per round, every `interval_s` seconds from `start`:
   S  web slow (degraded), rest up    ?  own network offline: all unknown/vantage_offline
   O  official incident, probes up    P  official incident and every surface down
   W  official maintenance, every surface down
+  R  every surface refused us (HTTP 429)   r  web refused us (HTTP 403), the rest up
   -  no round at all (a gap)
 `official=` gives the status page its own pattern (. up, O incident, W maintenance, ? unknown).
 """
@@ -74,6 +75,10 @@ def _probe_row(char: str, check: str, latency_ms: float) -> dict:
                 "detail": "no answer in 10s"}
     if char == "S" and check == "web":
         return {**up, "status": "degraded", "latency_ms": 3000.0, "error": "slow"}
+    if char == "R" or (char == "r" and check == "web"):
+        code = 429 if char == "R" else 403
+        return {"status": "unknown", "latency_ms": latency_ms, "http_status": code,
+                "error": "refused", "detail": f"refused: HTTP {code}"}
     if char == "?":
         return {"status": "unknown", "latency_ms": None, "http_status": None,
                 "error": "vantage_offline", "detail": "own network offline; saw: connect"}

@@ -47,7 +47,7 @@ HOSTILE = [
     ("/close", {}, "down", "protocol"),
     ("/reset", {}, "down", "connect"),
     ("/midreset", {}, "down", "connect"),
-    ("/missing", {}, "down", "http_status"),
+    ("/missing", {}, "unknown", "refused"),  # a 4xx not expected: refused us, not down
     ("/slow?ms=250", {"degraded_after": 0.05}, "degraded", "slow"),
     ("/ok", {"keyword": "hello from pulse"}, "up", None),
 ]
@@ -127,8 +127,11 @@ def test_it_records_connect_and_first_byte_phases(hostile: HostileServer) -> Non
         (204, [200, 204], "up", None),
         (503, [200], "down", "http_status"),
         (500, [200], "down", "http_status"),
-        (429, [200], "down", "http_status"),
-        (404, [200], "down", "http_status"),
+        (429, [200], "unknown", "refused"),
+        (999, [200], "unknown", "refused"),
+        (403, [200], "unknown", "refused"),
+        (404, [200], "unknown", "refused"),
+        (404, [200, 404], "up", None),
         (401, [200, 401], "up", None),
     ],
 )

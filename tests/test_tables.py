@@ -49,7 +49,9 @@ def test_an_offline_vantage_makes_the_round_unknown_not_down():
 
 def test_the_status_page_is_not_a_probe_surface_but_gives_the_official_columns():
     table = live.platform_rounds(rounds("..", official=".O"))
-    assert table["status"].tolist() == ["up", "up"]
+    # the one verdict rule: an official incident while the probes are fine is degraded
+    assert table["status"].tolist() == ["up", "degraded"]
+    assert table["failing"].tolist() == [(), ()]
     assert table["official_status"].tolist() == ["up", "degraded"]
     assert "Feed and media" in table["official_detail"].iloc[1]
 
@@ -137,7 +139,8 @@ def test_the_vendor_state_file_wins_over_the_statuspage_sample():
                           "url": "https://status.example/incidents/1"}}
     board = live.status_board(rounds("...."), [INSTA], official=official, now=at(4))
     row = board.iloc[0]
-    assert (row["official_status"], row["official_text"]) == ("down", "Instagram feed down")
+    # a "major" indicator is degraded everywhere (schema.OFFICIAL_INDICATOR_STATUS)
+    assert (row["official_status"], row["official_text"]) == ("degraded", "Instagram feed down")
     assert row["official_url"] == "https://status.example/incidents/1"
 
 

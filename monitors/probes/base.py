@@ -51,6 +51,7 @@ class ProbeResult:
     detail: str | None = None  # short human text, no secrets, <= 200 chars
     phases_ms: dict[str, float] | None = None  # timing phases where measurable
     official: OfficialInfo | None = None  # statuspage checks only
+    retry_after_s: float | None = None  # a refusal's Retry-After, when the server gave one
 
 
 @dataclass(frozen=True, slots=True)

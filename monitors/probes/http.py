@@ -8,6 +8,8 @@ import socket
 import ssl
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Literal
 
 import httpx
@@ -22,6 +24,7 @@ from monitors.probes.base import (
     short,
 )
 from monitors.schema import ErrorClass
+from monitors.verdict import is_refusal
 
 
 class HttpCheck(CheckBase):
@@ -45,6 +48,7 @@ class HttpCheck(CheckBase):
 # httpx's per-phase timeouts fire a little before runner.run_check's hard deadline, so a
 # stalled connect or read is reported with the phase that stalled ("connect timed out").
 _PHASE_SHARE = 0.9
+_RETRY_AFTER_CAP_S = 86_400
 
 _TIMEOUT_DETAIL: dict[type[BaseException], str] = {
     httpx.ConnectTimeout: "connect timed out",
@@ -222,6 +226,8 @@ async def _judge(
     code = response.status_code
     if code not in check.expect_status:
         latency = elapsed_ms(start)
+        if is_refusal(code, check.expect_status):
+            return _refused(response, latency, timing.phases_ms(latency))
         return ProbeResult(
             "down",
             latency,
@@ -245,6 +251,34 @@ async def _judge(
     return ProbeResult(
         "up", latency, code, None, short("; ".join(notes)) if notes else None, phases
     )
+
+
+def retry_after_s(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds a Retry-After header asks us to wait (delta-seconds or an HTTP date), capped
+    at a day; None when absent or unreadable."""
+    if not value or len(value) > 64:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(min(int(value), _RETRY_AFTER_CAP_S))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    wait = (when - (now or datetime.now(UTC))).total_seconds()
+    return float(min(max(wait, 0.0), _RETRY_AFTER_CAP_S))
+
+
+def _refused(response: httpx.Response, latency: float, phases: dict | None) -> ProbeResult:
+    """The front door answered and refused us: not a verdict on the platform."""
+    wait = retry_after_s(response.headers.get("retry-after"))
+    hint = f"; retry after {wait:g}s" if wait is not None else ""
+    reason = response.reason_phrase or ""
+    detail = short(f"refused: HTTP {response.status_code} {reason}".rstrip() + hint)
+    return ProbeResult("unknown", latency, response.status_code, "refused", detail, phases,
+                       retry_after_s=wait)
 
 
 async def probe(check: HttpCheck, ctx: ProbeContext) -> ProbeResult:
