@@ -35,6 +35,16 @@ class _SamplerCollector(Collector):
         )
         yield CounterMetricFamily("pulse_rounds", "Rounds completed.", value=stats["rounds"])
         yield CounterMetricFamily(
+            "pulse_checks_refused",
+            "Checks a platform refused to answer (429, 999, bot walls): never outages.",
+            value=stats.get("refused_checks", 0),
+        )
+        yield GaugeMetricFamily(
+            "pulse_lasting_refusals",
+            "Checks refused without a break for over an hour.",
+            value=len(stats.get("lasting_refusals", ())),
+        )
+        yield CounterMetricFamily(
             "pulse_rounds_missed", "Rounds skipped.", value=stats["missed_rounds"]
         )
         yield GaugeMetricFamily(

@@ -16,6 +16,7 @@ import httpx
 
 from monitors import verdict
 from monitors.config import Monitor, Platform, Settings
+from monitors.politeness import Politeness
 from monitors.probes import PROBES, AnyCheck
 from monitors.probes.base import (
     OfficialInfo,
@@ -104,15 +105,35 @@ async def _gated(check: AnyCheck, ctx: ProbeContext, gate: _Gate) -> ProbeResult
             return await run_check(check, replace(ctx, client=client))
 
 
+CHECK_SPACING_S = 0.25  # a platform's checks never start in the same instant
+
+
 async def _probe_platform(
-    platform: Platform, offset_s: float, ctx: ProbeContext, gate: _Gate
+    platform: Platform, offset_s: float, ctx: ProbeContext, gate: _Gate,
+    politeness: Politeness | None = None, spacing_s: float = 0.0,
 ) -> tuple[datetime, list[ProbeResult]]:
-    """Start all of a platform's checks together at its slot; (slot start, results)."""
+    """Start a platform's checks at its slot, `spacing_s` apart; (slot start, results)."""
     if offset_s > 0:
         await asyncio.sleep(offset_s)
     ts = _slot(utcnow())
-    results = await asyncio.gather(*(_gated(check, ctx, gate) for check in platform.checks))
+    results = await asyncio.gather(*(
+        _polite(platform, check, i * spacing_s, ctx, gate, politeness, ts)
+        for i, check in enumerate(platform.checks)))
     return ts, list(results)
+
+
+async def _polite(platform: Platform, check: AnyCheck, delay_s: float, ctx: ProbeContext,
+                  gate: _Gate, politeness: Politeness | None, ts: datetime) -> ProbeResult:
+    """One check, unless the platform refused it lately (politeness.py)."""
+    if delay_s > 0:
+        await asyncio.sleep(delay_s)
+    if politeness is None:
+        return await _gated(check, ctx, gate)
+    planned = politeness.plan(platform.id, check, ts)
+    if isinstance(planned, ProbeResult):
+        return planned
+    result = await _gated(planned, ctx, gate)
+    return politeness.observe(platform.id, check, planned, result, ts)
 
 
 def offline_reason(
@@ -184,13 +205,17 @@ async def _run_all(
     concurrency: int,
     spread_s: float,
     fresh_clients: bool = False,
+    politeness: Politeness | None = None,
 ) -> tuple[list[ProbeResult], list[tuple[datetime, list[ProbeResult]]]]:
     """Controls first, then every platform at its offset; all bounded by one semaphore."""
     gate = _Gate(asyncio.Semaphore(concurrency), fresh_clients)
     control_tasks = [asyncio.ensure_future(_gated(control_check(c), ctx, gate)) for c in controls]
     count = max(len(platforms), 1)
+    most = max((len(p.checks) for p in platforms), default=1)
+    spacing = min(CHECK_SPACING_S, spread_s / count / most) if spread_s > 0 else 0.0
     platform_tasks = [
-        asyncio.ensure_future(_probe_platform(p, i * spread_s / count, ctx, gate))
+        asyncio.ensure_future(
+            _probe_platform(p, i * spread_s / count, ctx, gate, politeness, spacing))
         for i, p in enumerate(platforms)
     ]
     control_results = await asyncio.gather(*control_tasks)
@@ -206,8 +231,13 @@ async def run_round(
     client: httpx.AsyncClient | None = None,
     ssl_context: ssl.SSLContext | None = None,
     spread_s: float = 0.0,
+    politeness: Politeness | None = None,
 ) -> Round:
-    """Probe every platform (and the controls) once and apply the vantage-offline verdict."""
+    """Probe every platform (and the controls) once and apply the vantage-offline verdict.
+
+    With `politeness` (the sampler's), refused checks are backed off and fall back to their
+    other URLs; `spread_s` > 0 spreads platforms, and a platform's checks, over the round.
+    """
     started = utcnow()
     ssl_context = ssl_context or make_ssl_context(monitor.ca_bundle)
     own_client = client is None
@@ -221,7 +251,8 @@ async def run_round(
     )
     try:
         control_results, platform_results = await _run_all(
-            platforms, monitor.controls, ctx, monitor.concurrency, spread_s, own_client
+            platforms, monitor.controls, ctx, monitor.concurrency, spread_s, own_client,
+            politeness,
         )
     finally:
         if own_client:

@@ -23,6 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitors import heartbeat, history, runner, statefile, verdict
 from monitors.config import Platform, Settings
+from monitors.politeness import Politeness
 from monitors.timeutil import utcnow
 
 log = logging.getLogger("monitors.sampler")
@@ -66,6 +67,7 @@ class _Stats:
     checks_failed: int = 0
     vantage_offline: bool | None = None
     last_counts: dict[str, int] = field(default_factory=dict)
+    refused_checks: int = 0  # samples the platforms refused (never failures)
 
 
 class Sampler:
@@ -88,6 +90,8 @@ class Sampler:
         self._hooks: list[Callable[[runner.Round], None]] = []
         self._failure_hooks: list[Callable[[str], None]] = []
         self._stopped = threading.Event()
+        self._polite = {interval: Politeness(interval) for interval in group_by_interval(
+            settings.platforms, settings.monitor.interval)}
 
     # lifecycle -----------------------------------------------------------------
     def start(self) -> Sampler:
@@ -191,6 +195,7 @@ class Sampler:
             self.monitor,
             vantage=self.vantage,
             spread_s=spread_for(interval, self.monitor.timeout),
+            politeness=self._polite.get(interval),
         )
         started = time.monotonic()
         try:
@@ -220,7 +225,9 @@ class Sampler:
         stats.max_lateness_s = max(stats.max_lateness_s, lateness)
         stats.late_rounds += lateness > 1.0
         stats.checks_ok += counts["up"] + counts["degraded"]
-        stats.checks_failed += counts["down"] + counts["unknown"]
+        refused = sum(row["error"] == verdict.REFUSAL_ERROR for row in result.samples)
+        stats.checks_failed += counts["down"] + counts["unknown"] - refused
+        stats.refused_checks += refused
         stats.last_counts = dict(counts)
         if stats.vantage_offline is not None and stats.vantage_offline != result.vantage_offline:
             log.warning("own network %s", "OFFLINE" if result.vantage_offline else "back online")
@@ -304,12 +311,19 @@ class Sampler:
             "last_counts": stats.last_counts,
             "vantage_offline": stats.vantage_offline,
             "verdicts": dict(self.verdicts),
+            "refused_checks": stats.refused_checks,
+            "lasting_refusals": self.lasting_refusals(),
             "written": writer.get("written", 0),
             "buffered": writer.get("buffered", 0),
             "dropped": writer.get("dropped", 0),
             "flush_errors": writer.get("flush_errors", 0),
             "last_flush_error": writer.get("last_error"),
         }
+
+    def lasting_refusals(self) -> list[dict[str, Any]]:
+        """Checks a platform has refused for over an hour (politeness.py), for status."""
+        now = utcnow()
+        return [item for polite in self._polite.values() for item in polite.lasting(now)]
 
     def _write_heartbeat(self, *, stopped: bool = False, official: dict | None = None) -> None:
         state = self.state()

@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 import httpx
 from pydantic import Field
@@ -33,13 +33,19 @@ class HttpCheck(CheckBase):
     kind: Literal["http"] = Field("http", description="Check kind; selects the probe.")
     url: HttpURL = Field(description="The URL to fetch (http or https).")
     method: Literal["GET", "HEAD"] = Field("GET", description="HTTP method.")
-    expect_status: list[int] = Field(
+    expect_status: list[Annotated[int, Field(ge=100, le=999)]] = Field(
         default_factory=lambda: [200],
         description="Status codes that count as up (after following redirects).",
     )
     keyword: str = Field("", description="Text the body must contain (empty: no check).")
     json_field: str = Field(
         "", description="Top-level JSON key the body must have (empty: no check)."
+    )
+    fallback_urls: list[HttpURL] = Field(
+        default_factory=list,
+        description="Other URLs of the same surface, tried in turn when this one has refused "
+        "the monitor (429, 999, a bot wall) for an hour; the history names the URL that "
+        "answered.",
     )
     follow_redirects: bool = Field(True, description="Follow redirects up to max_redirects.")
     max_redirects: int = Field(5, ge=0, le=20, description="Redirect limit.")
@@ -200,7 +206,7 @@ def _json_failure(
         return "too_large", f"JSON body larger than {_size(cap)}"
     try:
         document = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than json can follow
         return "keyword", f"body is not JSON ({len(body)} bytes)"
     if not isinstance(document, dict) or check.json_field not in document:
         return "keyword", short(f"JSON field {check.json_field!r} missing")
