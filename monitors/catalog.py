@@ -34,11 +34,15 @@ API_REJECTS = [400, 401, 403]
 
 
 def _http(check_id: str, url: str, note: str, *, expect: list[int] | None = None,
-          keyword: str = "", json_field: str = "", slow: str = "3s") -> dict[str, Any]:
-    """One anonymous HTTP check: expected statuses, optional keyword or JSON field."""
+          keyword: str = "", json_field: str = "", slow: str = "3s",
+          fallbacks: tuple[str, ...] = ()) -> dict[str, Any]:
+    """One anonymous HTTP check: expected statuses, optional keyword or JSON field, and other
+    URLs of the same surface for when this one refuses the monitor for long."""
     check: dict[str, Any] = {"id": check_id, "kind": "http", "url": url,
                              "expect_status": list(expect or [200]), "degraded_after": slow,
                              "note": note}
+    if fallbacks:
+        check["fallback_urls"] = list(fallbacks)
     if keyword:
         check["keyword"] = keyword
     if json_field:
@@ -47,13 +51,13 @@ def _http(check_id: str, url: str, note: str, *, expect: list[int] | None = None
 
 
 def _web(url: str, keyword: str, note: str = "", *, expect: list[int] | None = None,
-         check_id: str = "web") -> dict[str, Any]:
+         check_id: str = "web", fallbacks: tuple[str, ...] = ()) -> dict[str, Any]:
     """A site check that also requires the brand name in the page."""
     # The brand name is in every variant of the anonymous page (title, asset URLs), so the
     # keyword tells the real site from a captive portal or a parked/hijacked answer.
     why = note or "anonymous GET of the home page answers 200 after redirects (B3)"
     return _http(check_id, url, f"{why}; keyword '{keyword}' is in every locale's page",
-                 expect=expect, keyword=keyword)
+                 expect=expect, keyword=keyword, fallbacks=fallbacks)
 
 
 def _api(url: str, json_field: str, note: str, expect: list[int] | None = None) -> dict[str, Any]:
@@ -142,7 +146,10 @@ _PLATFORMS: list[dict[str, Any]] = [
      "checks": [
          _http("web", "https://x.com/",
                "anonymous GET answers the app shell with 200 (B); no keyword: the shell's "
-               "text is not stable enough to rely on"),
+               "text is not stable enough to rely on; datacenter probes have been answered "
+               "400 since 2023-12-17 (realworld traces), so twitter.com (redirects to the "
+               "same shell, B) is the fallback",
+               fallbacks=("https://twitter.com/",)),
          _api("https://api.x.com/2/users/me", "title",
               "X API v2 rejects a call without credentials with 401 (or 400/403) and a "
               "problem+json body with 'title', 'detail', 'type' (V: docs.x.com response codes)"),
@@ -214,7 +221,11 @@ _PLATFORMS: list[dict[str, Any]] = [
     {"id": "reddit", "name": "Reddit", "provider": "Reddit",
      "status_page": "https://www.redditstatus.com/",
      "checks": [
-         _web("https://www.reddit.com/", "reddit"),
+         _web("https://www.reddit.com/", "reddit",
+              "anonymous GET of the home page answers 200 (B3); datacenter probes have been "
+              "answered 403 since 2023-12-12 (realworld traces), so old.reddit.com (the same "
+              "site's older front end, B) is the fallback",
+              fallbacks=("https://old.reddit.com/",)),
          _api("https://oauth.reddit.com/api/v1/me", "error",
               "OAuth API host answers a missing token with 401 and JSON {message, error} "
               "(B3: Reddit OAuth2 wiki, public pages)"),

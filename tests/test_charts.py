@@ -33,7 +33,7 @@ def _frame(*outages: Outage):
 
 def test_status_colours_are_green_amber_red_grey():
     assert charts.STATUS_COLORS == {"up": "#16a34a", "degraded": "#f59e0b", "down": "#dc2626",
-                                    "unknown": "#94a3b8"}
+                                    "unknown": "#94a3b8", "refused": "#64748b"}  # still grey
 
 
 def test_the_timeline_colours_bars_by_severity():
