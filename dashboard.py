@@ -404,7 +404,7 @@ def impact_page(settings: Settings, f: Filters) -> None:
     result, this, before = window_data(settings, f)
     platforms = loaders.selected(settings, f.platforms)
     frame = tables.incident_frame(result.outages, platforms, now=now)
-    by_platform = tables.impact_table(result.impacts, platforms, frame)
+    by_platform = tables.impact_table(result.impacts, platforms, frame, result.maintenance)
     st.subheader(f"Estimated impact · {f.label}")
     sums = by_platform[["impact", "revenue", "leads", "leads_value", "ad_spend"]].sum()
     cols = st.columns(4)
@@ -414,6 +414,10 @@ def impact_page(settings: Settings, f: Filters) -> None:
                    help=f"Worth {present.money(sums['leads_value'], currency)} at the "
                    "configured lead values.")
     cols[3].metric("Ad spend at risk", present.money(sums["ad_spend"], currency), border=True)
+    if by_platform["maintenance"].sum() > 0:
+        st.caption(f"Not included above: scheduled maintenance that took surfaces down, "
+                   f"{present.money(by_platform['maintenance'].sum(), currency)}. Maintenance "
+                   "while every user-facing surface worked costs nothing.")
     st.markdown("##### By platform")
     shown = (data_key(settings), f.window, f.platforms, f.vantages, _minute(now))
     st.plotly_chart(figure("impact_bars", shown, lambda: charts.impact_bars(

@@ -15,7 +15,7 @@ counted as lost.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -47,6 +47,7 @@ class ImpactEstimate:
     ad_spend: float = 0.0
     weighted_hours: float = 0.0  # outage hours x hour weight x severity factor
     assumptions: tuple[str, ...] = field(default_factory=tuple)
+    maintenance: bool = False  # scheduled maintenance: shown apart from unplanned outages
 
 
 def general_assumptions(business: Business) -> tuple[str, ...]:
@@ -149,6 +150,8 @@ def estimate_all(
         start, end = outage.start, outage.end or now
         if within is not None:
             start, end = max(start, within.start), min(end, within.end)
+        if costs_nothing(outage):
+            end = start  # the vendor's maintenance while every user-facing surface worked
         if outage.severity == "degraded":
             down: Spans | None = EMPTY
         elif outage.down_spans:
@@ -161,10 +164,26 @@ def estimate_all(
     for outage, value in zip(outages, hours.tolist(), strict=True):
         impact = impacts[outage.platform]
         notes = assumptions(impact, business)
+        if costs_nothing(outage):
+            notes = (MAINTENANCE_FREE,)
+        elif outage.maintenance:
+            notes += (MAINTENANCE_COUNTED,)
         if outage.end is None:
             notes += ("The outage is ongoing: counted up to now.",)
-        out.append(_figures(value, impact, business.currency, notes))
+        figures = _figures(value, impact, business.currency, notes)
+        out.append(replace(figures, maintenance=outage.maintenance))
     return out
+
+
+MAINTENANCE_FREE = ("Scheduled maintenance while the user-facing surfaces kept working: "
+                    "no cost.")
+MAINTENANCE_COUNTED = ("Scheduled maintenance that took user-facing surfaces down: counted "
+                       "apart from unplanned outages.")
+
+
+def costs_nothing(outage: Outage) -> bool:
+    """Scheduled maintenance that no probe of a user-facing surface felt costs nothing."""
+    return outage.maintenance and "probe" not in outage.sources
 
 
 def estimate(

@@ -134,22 +134,28 @@ def provider_incidents(outages: Sequence[Outage], tz: str, *, now: datetime) -> 
 
 
 IMPACT_COLUMNS = ["platform", "name", "provider", "revenue", "leads", "leads_value", "ad_spend",
-                  "impact", "outages"]
+                  "impact", "outages", "maintenance"]
 
 
 def impact_table(impacts: Mapping[str, ImpactEstimate], platforms: Sequence[Platform],
-                 frame: pd.DataFrame) -> pd.DataFrame:
-    """Impact per platform inside the window (largest first): revenue, leads, ad spend, total."""
-    counts = frame["platform"].value_counts() if len(frame) else pd.Series(dtype=int)
+                 frame: pd.DataFrame,
+                 maintenance: Mapping[str, ImpactEstimate] | None = None) -> pd.DataFrame:
+    """Impact per platform inside the window (largest first): revenue, leads, ad spend, total
+    of unplanned outages, their count, and apart from them the cost of scheduled maintenance."""
+    unplanned = frame[frame["severity"] != "maintenance"] if len(frame) else frame
+    counts = unplanned["platform"].value_counts() if len(frame) else pd.Series(dtype=int)
+    planned = maintenance or {}
     records = []
     for platform in platforms:
         est = impacts.get(platform.id)
+        held = planned.get(platform.id)
         records.append({
             "platform": platform.id, "name": platform.name, "provider": platform.provider_name,
             "revenue": est.revenue if est else 0.0, "leads": est.leads if est else 0.0,
             "leads_value": est.leads_value if est else 0.0,
             "ad_spend": est.ad_spend if est else 0.0, "impact": est.amount if est else 0.0,
             "outages": int(counts.get(platform.id, 0)),
+            "maintenance": held.amount if held else 0.0,
         })
     table = pd.DataFrame(records, columns=IMPACT_COLUMNS)
     return table.sort_values("impact", ascending=False, kind="stable").reset_index(drop=True)

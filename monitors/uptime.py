@@ -160,8 +160,9 @@ class Analysis:
     outages: list[Outage]
     uptime: pd.DataFrame
     daily: pd.DataFrame
-    impacts: dict[str, ImpactEstimate]
+    impacts: dict[str, ImpactEstimate]  # unplanned outages
     vantage_offline_s: float = 0.0
+    maintenance: dict[str, ImpactEstimate] = field(default_factory=dict)  # planned, apart
     vantages_offline_s: dict[str, float] = field(default_factory=dict)
     platforms: dict[str, Platform] = field(default_factory=dict)
 
@@ -225,18 +226,18 @@ def conclude(
                                 {p.id: p.impact for p in platforms}, business, now=now,
                                 within=window))
     costs = [o.impact if keep else next(clipped) for o, keep in zip(outages, inside, strict=True)]
-    impacts = {
-        pid: total((c for o, c in zip(outages, costs, strict=True) if o.platform == pid),
-                   business.currency)
+    impacts, planned = ({
+        pid: total((c for o, c in zip(outages, costs, strict=True)
+                    if o.platform == pid and o.maintenance is maintenance), business.currency)
         for pid in ids
-    }
+    } for maintenance in (False, True))
     offline = offline_totals(offline_by_vantage(found.offline), window, now)
     return Analysis(
         window=window, until=until, business=business, outages=outages,
         uptime=uptime_table(outages, window, ids, unknown=unknown, coverage=cover, now=now),
         daily=daily_table(outages, window, ids, business.timezone, unknown=unknown,
                           coverage=cover, now=now),
-        impacts=impacts, vantage_offline_s=offline["total_s"],
+        impacts=impacts, maintenance=planned, vantage_offline_s=offline["total_s"],
         vantages_offline_s=offline["vantages"], platforms={p.id: p for p in platforms},
     )
 
@@ -372,6 +373,7 @@ def summary_json(analysis: Analysis) -> dict:
             "known_s": round(row["known_s"], 3),
             "incidents": int(row["incidents"]),
             "impact": impact_json(analysis.impacts[row["platform"]]),
+            "maintenance_impact": impact_json(analysis.maintenance[row["platform"]]),
         })
     return {
         "window": {"start": iso(analysis.window.start), "end": iso(analysis.until)},

@@ -11,6 +11,7 @@ from monitors.config import Impact
 from monitors.impact import estimate, to_json, total, weighted_hours
 from monitors.incidents import Outage, detect
 from monitors.timeutil import Window
+from monitors.uptime import analyse, summary_json
 
 VALUE = Impact(revenue_per_hour=100, leads_per_hour=2, lead_value=10, ad_spend_per_day=240,
                recapture=0.25)
@@ -137,3 +138,33 @@ def test_a_zero_length_outage_costs_nothing():
     moment = outage(utc(2024, 5, 6, 9), utc(2024, 5, 6, 9))
     assert estimate(moment, VALUE, business()).amount == 0
     assert weighted_hours(utc(2024, 5, 6, 9), utc(2024, 5, 6, 9) - timedelta(1), business()) == 0
+
+
+# ------------------------------------------------------------------ scheduled maintenance
+def _maintenance_analysis(pattern: str, official: str):
+    insta = platform("insta", impact=VALUE)
+    samples = rounds(pattern, official=official)
+    window = Window(at(0), at(len(pattern)))
+    result = analyse(samples, [insta], monitor(), business(), window, now=at(len(pattern)))
+    return result, summary_json(result)["platforms"][0]
+
+
+def test_maintenance_while_the_surfaces_work_costs_nothing():
+    # two hours of vendor maintenance on a Monday afternoon; web and media answer throughout
+    result, row = _maintenance_analysis("." * 130, "." * 5 + "W" * 120 + "." * 5)
+    (found,) = result.outages
+    assert found.maintenance and found.sources == ("official",)
+    assert found.impact.amount == 0 and found.impact.maintenance
+    assert "no cost" in found.impact.assumptions[0]
+    assert row["impact"]["amount"] == 0 and row["maintenance_impact"]["amount"] == 0
+
+
+def test_maintenance_that_takes_surfaces_down_is_costed_apart_from_unplanned_outages():
+    pattern = "." * 5 + "W" * 60 + "." * 5 + "X" * 30 + "." * 5
+    result, row = _maintenance_analysis(pattern, pattern.replace("X", "."))
+    planned = [o for o in result.outages if o.maintenance]
+    unplanned = [o for o in result.outages if not o.maintenance]
+    assert len(planned) == 1 and len(unplanned) == 1
+    assert planned[0].impact.amount > 0 and planned[0].impact.maintenance
+    assert row["maintenance_impact"]["amount"] == pytest.approx(planned[0].impact.amount, 0.01)
+    assert row["impact"]["amount"] == pytest.approx(unplanned[0].impact.amount, 0.01)
