@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -59,12 +58,13 @@ def gate_ui() -> None:
     with st.form("password_gate"):
         password = st.text_input("Password", type="password", key="gate_password")
         submitted = st.form_submit_button("Sign in", type="primary")
-    if submitted:
-        if access.verify_password(password, access.password_hash(st.secrets) or ""):
+    if submitted:  # throttled per client and overall; no hash is computed while locked out
+        client = access.client_id(st.context.ip_address, st.session_state)
+        attempt = access.sign_in(password, access.password_hash(st.secrets) or "", client)
+        if attempt.ok:
             st.session_state["pulse_authed"] = True
             st.rerun()
-        time.sleep(1)  # slows guessing; the PBKDF2 hash does the rest
-        st.error("Wrong password.")
+        st.error(attempt.message)
     st.stop()
 
 
@@ -323,6 +323,10 @@ def kpis_ui(settings: Settings, this: dict, previous: dict) -> None:
         col.metric(measure, row["This window"], delta=None if row["Change"] in ("same", "—")
                    else f"{row['Change']} vs previous", delta_color="inverse" if inverse
                    else "normal", border=True)
+    split = tables.time_split_text(tables.time_split(this, settings.platforms))
+    gap = tables.previous_gap(this, previous)
+    notes = [split] + ([f"no comparison with the previous window: {gap}"] if gap else [])
+    st.caption(" · ".join(n for n in notes if n))
 
 
 def window_data(settings: Settings, f: Filters):
@@ -363,6 +367,9 @@ def history_page(settings: Settings, f: Filters) -> None:
         st.markdown("##### Daily uptime")
         st.plotly_chart(figure("heatmap", shown, lambda: charts.uptime_heatmap(daily)),
                         key="heatmap")
+    st.markdown("##### How the time split")
+    st.plotly_chart(figure("split", shown, lambda: charts.time_split_bars(
+        tables.time_split(this, platforms))), key="time_split")
     st.markdown("##### Incidents")
     if frame.empty:
         st.success(f"No outages in the last {f.label}.", icon=":material/check_circle:")

@@ -280,6 +280,29 @@ def impact_bars(table: pd.DataFrame, *, currency: str, title: str = "",
     return style(fig, title=title, height=_rows_height(len(rows), large, 36), large=large)
 
 
+def time_split_bars(split: pd.DataFrame, *, title: str = "", large: bool = False) -> go.Figure:
+    """Per platform, the share of observed time fully up, degraded, down and unknown/refused."""
+    rows = split[split["observed_s"] > 0] if len(split) else split
+    if rows.empty:
+        return empty("Nothing observed in this window yet", large=large)
+    fig = go.Figure()
+    parts = {"up_s": ("Fully up", "up"), "degraded_s": ("Degraded", "degraded"),
+             "down_s": ("Down", "down"), "unknown_s": ("Unknown or refused", "unknown")}
+    for column, (label, status) in parts.items():
+        share = 100.0 * rows[column] / rows["observed_s"]
+        fig.add_trace(go.Bar(
+            x=share, y=rows["name"], orientation="h", name=label,
+            marker={"color": STATUS_COLORS[status]},
+            customdata=[present.duration(v) for v in rows[column]],
+            hovertemplate=(f"<b>%{{y}}</b><br>{label}: %{{x:.2f}} %% (%{{customdata}})"
+                           "<extra></extra>"),
+        ))
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title="share of observed time (%)", range=[0, 100])
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    return style(fig, title=title, height=_rows_height(len(rows), large, 28), large=large)
+
+
 def heartbeat_strip(rounds: pd.DataFrame, *, tz: str, title: str = "",
                     large: bool = False) -> go.Figure:
     """The recent rounds per platform as coloured squares (newest right): a pulse at a glance."""

@@ -187,7 +187,8 @@ def kpis(comparison: pd.DataFrame, measures: list[str], *, columns: int = 4,
         change = str(row["Change"])
         worse = change.startswith("+") != (measure in higher_is_better)
         tone = "" if change in ("same", "—") else ("bad" if worse else "good")
-        note = "same as before" if change == "same" else f"{change} vs previous"
+        note = ("same as before" if change == "same" else str(row["Previous window"])
+                if change == "—" else f"{change} vs previous")
         cards.append(f'<div class="pp-kpi"><div class="label">{_e(measure)}</div>'
                      f'<div class="value">{_e(row["This window"])}</div>'
                      f'<div class="change {tone}">{_e(note)}</div></div>')

@@ -173,3 +173,14 @@ def test_times_on_the_axis_are_business_local():
     frame = _frame(_outage(start=at(0), end=at(0) + timedelta(hours=1)))
     fig = charts.outage_timeline(frame, tz="Europe/London")
     assert pd.Timestamp(fig.data[0].base[0]).hour == 13  # 12:00 UTC is 13:00 BST
+
+
+def test_the_time_split_bars_stack_status_colours_per_platform():
+    split = pd.DataFrame([{"platform": "insta", "name": "Instagram", "up_s": 90.0,
+                           "degraded_s": 6.0, "down_s": 3.0, "unknown_s": 1.0,
+                           "observed_s": 100.0}])
+    fig = charts.time_split_bars(split)
+    assert [t.name for t in fig.data] == ["Fully up", "Degraded", "Down", "Unknown or refused"]
+    assert [t.marker.color for t in fig.data] == [charts.STATUS_COLORS[s] for s in
+                                                  ("up", "degraded", "down", "unknown")]
+    assert [round(t.x[0], 1) for t in fig.data] == [90.0, 6.0, 3.0, 1.0]

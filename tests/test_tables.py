@@ -161,8 +161,10 @@ def test_recent_rounds_keeps_the_last_n_rounds_per_platform_in_config_order():
 
 # ------------------------------------------------------------------ uptime / incidents / impact
 def _summary(values: dict[str, float], **extra) -> dict:
-    return {"platforms": [{"platform": p, "uptime_pct": v, "down_s": extra.get("down_s", 0),
+    return {"window": {"start": "2026-09-04T00:00:00Z", "end": "2026-12-03T00:00:00Z"},
+            "platforms": [{"platform": p, "uptime_pct": v, "down_s": extra.get("down_s", 0),
                            "degraded_s": 0, "incidents": extra.get("incidents", 0),
+                           "known_s": extra.get("known_s", 90 * 86400.0),
                            "impact": {"amount": extra.get("impact", 0.0), "currency": "GBP"}}
                           for p, v in values.items()]}
 
@@ -240,6 +242,19 @@ def test_the_period_comparison_reads_as_changes():
     assert table.loc["Time down", "Previous window"] == "10m"
 
 
+@pytest.mark.parametrize(("known_s", "says"), [
+    (0.0, "no data for the previous 90 days"),
+    (10 * 86400.0, "too little data: 10 days of the previous 90 days monitored"),
+])
+def test_a_previous_window_that_was_not_monitored_is_not_compared(known_s, says):
+    this = _summary({"insta": 99.0}, down_s=600, incidents=2, impact=150.0)
+    before = _summary({"insta": 100.0}, known_s=known_s)
+    table = tables.period_comparison(this, before, "GBP").set_index("Measure")
+    assert (table["Previous window"] == says).all()
+    assert (table["Change"] == "—").all()
+    assert table["_previous"].isna().all()
+
+
 def test_the_window_summary_fills_platforms_without_data():
     table = tables.window_summary(_summary({"insta": 99.5}, impact=12.0), [INSTA, FB])
     row = table.set_index("platform").loc["fb"]
@@ -254,3 +269,16 @@ def test_impact_figures_on_a_platform_with_value_follow_the_outage():
     frame = tables.incident_frame(found, [valued], now=at(14))
     assert frame["impact"].iloc[0] > 0
     assert frame["end"].iloc[0] - frame["start"].iloc[0] == timedelta(minutes=6)
+
+
+def test_the_time_split_shows_degraded_time_that_uptime_leaves_out():
+    summary = _summary({"insta": 100.0}, known_s=100 * 3600.0)
+    summary["platforms"][0].update(degraded_s=3 * 3600.0, unknown_s=2 * 3600.0)
+    split = tables.time_split(summary, [INSTA, FB])
+    row = split.set_index("platform").loc["insta"]
+    assert row["up_s"] == 97 * 3600 and row["observed_s"] == 102 * 3600
+    assert split.set_index("platform").loc["fb", "observed_s"] == 0  # nothing: not invented
+    text = tables.time_split_text(split)
+    assert text.startswith("Fully up 95.10 %")  # 97 h of 102 h observed
+    assert "degraded 3h 00m" in text and "unknown or refused 2h 00m" in text
+    assert tables.time_split_text(tables.time_split({"platforms": []}, [INSTA])) == ""
