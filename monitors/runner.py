@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from monitors import verdict
+from monitors import overload, verdict
 from monitors.config import Monitor, Platform, Settings
 from monitors.politeness import Politeness
 from monitors.probes import PROBES, AnyCheck
@@ -65,6 +65,7 @@ class Round:
     results: dict[tuple[str, str], ProbeResult] = field(default_factory=dict)  # as probed
     controls: dict[str, ProbeResult] = field(default_factory=dict)  # by control target
     offline_reason: str | None = None  # why the round is vantage_offline
+    loop_lag_s: float = 0.0  # how late the event loop woke at worst during the round
 
 
 def control_check(control: str) -> HttpCheck | TcpCheck:
@@ -249,17 +250,24 @@ async def run_round(
         ssl_context=ssl_context,
         user_agent=monitor.user_agent,
     )
+    meter = overload.LagMeter().start()
     try:
         control_results, platform_results = await _run_all(
             platforms, monitor.controls, ctx, monitor.concurrency, spread_s, own_client,
             politeness,
         )
     finally:
+        lag = await meter.stop()
         if own_client:
             await client.aclose()
-    return _assemble(
+    control_results = overload.excuse(control_results, lag, monitor.timeout)
+    platform_results = [(ts, overload.excuse(results, lag, monitor.timeout))
+                        for ts, results in platform_results]
+    found = _assemble(
         platforms, monitor, vantage or monitor.vantage, started, control_results, platform_results
     )
+    found.loop_lag_s = lag
+    return found
 
 
 def _assemble(
@@ -272,7 +280,7 @@ def _assemble(
 ) -> Round:
     """Turn the raw results into a Round: verdict, samples, official info."""
     controls = dict(zip(monitor.controls, control_results, strict=True))
-    controls_ok = any(r.status in ("up", "degraded") for r in control_results) if controls else None
+    controls_ok = _controls_ok(control_results) if controls else None
     reason = offline_reason(platforms, [r for _, r in platform_results], controls_ok)
     found = Round(
         started=started,
@@ -292,6 +300,13 @@ def _assemble(
             if result.official is not None:
                 found.official[platform.id] = result.official
     return found
+
+
+def _controls_ok(results: Sequence[ProbeResult]) -> bool | None:
+    """Any control reachable: True; none, but our own overload may be why: None; else False."""
+    if any(r.status in ("up", "degraded") for r in results):
+        return True
+    return None if any(r.error == overload.OVERLOAD_ERROR for r in results) else False
 
 
 def samples_json(samples: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -21,7 +21,8 @@ from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEve
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitors import heartbeat, history, runner, statefile, verdict
+from monitors import heartbeat, history, overload, runner, statefile, verdict
+from monitors.changelog import ChangeLog
 from monitors.config import Platform, Settings
 from monitors.politeness import Politeness
 from monitors.timeutil import utcnow
@@ -69,6 +70,9 @@ class _Stats:
     last_counts: dict[str, int] = field(default_factory=dict)
     refused_checks: int = 0  # samples the platforms refused (never failures)
 
+    last_loop_lag_s: float = 0.0  # how late the probe loop woke at worst in the last round
+    max_loop_lag_s: float = 0.0
+    overloaded_rounds: int = 0  # rounds whose timeouts were our own starvation
 
 class Sampler:
     """Runs rounds of checks on a schedule and writes them to the history."""
@@ -91,6 +95,7 @@ class Sampler:
         self._failure_hooks: list[Callable[[str], None]] = []
         self._stopped = threading.Event()
         self._polite = {interval: Politeness(interval) for interval in group_by_interval(
+        self._changes = ChangeLog(settings.monitor.confirm, settings.monitor.recover)
             settings.platforms, settings.monitor.interval)}
 
     # lifecycle -----------------------------------------------------------------
@@ -231,6 +236,12 @@ class Sampler:
         stats.last_counts = dict(counts)
         if stats.vantage_offline is not None and stats.vantage_offline != result.vantage_offline:
             log.warning("own network %s", "OFFLINE" if result.vantage_offline else "back online")
+        stats.last_loop_lag_s = result.loop_lag_s
+        stats.max_loop_lag_s = max(stats.max_loop_lag_s, result.loop_lag_s)
+        if any(row["error"] == overload.OVERLOAD_ERROR for row in result.samples):
+            stats.overloaded_rounds += 1
+            log.warning("round %d: monitor overloaded (event loop %.1fs late); its timeouts "
+                        "are recorded as unknown", stats.rounds, result.loop_lag_s)
         stats.vantage_offline = result.vantage_offline
         self._log_changes(round_verdicts(result.samples))
         log.info(
@@ -252,11 +263,9 @@ class Sampler:
                 log.exception("round hook %s failed", getattr(hook, "__name__", hook))
 
     def _log_changes(self, verdicts: dict[str, str]) -> None:
-        for platform, status in verdicts.items():
-            before = self.verdicts.get(platform)
-            if before is not None and before != status:
-                log.warning("%s: %s -> %s", platform, before, status)
-            self.verdicts[platform] = status
+        for level, message in self._changes.observe(verdicts, utcnow()):
+            log.log(level, "%s", message)
+        self.verdicts.update(verdicts)
 
     def _flush_job(self) -> None:
         if self._writer:
@@ -315,6 +324,9 @@ class Sampler:
             "lasting_refusals": self.lasting_refusals(),
             "written": writer.get("written", 0),
             "buffered": writer.get("buffered", 0),
+            "last_loop_lag_s": stats.last_loop_lag_s,
+            "max_loop_lag_s": stats.max_loop_lag_s,
+            "overloaded_rounds": stats.overloaded_rounds,
             "dropped": writer.get("dropped", 0),
             "flush_errors": writer.get("flush_errors", 0),
             "last_flush_error": writer.get("last_error"),

@@ -23,6 +23,7 @@ ErrorClass = Literal[
     "slow",
     "cert_expiring",
     "vantage_offline",
+    "overloaded",
     "official_incident",
     "official_maintenance",
     "official_unavailable",

@@ -16,7 +16,8 @@ from monitors import heartbeat
 
 TEXT_LINE = re.compile(r"^\d\d:\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL) +([\w.]+): (.*)$")
 ROUND = re.compile(r"^round (\d+): ")
-CHANGE = "a: up -> down"
+CHANGE = "a: up -> down (not confirmed)"  # INFO: one failed round is not an outage yet
+CONFIRMED = "a: down (confirmed over 2 rounds)"  # WARNING, with the round that confirms it
 
 
 class FlipTarget(LocalServer):
@@ -129,17 +130,19 @@ def test_each_round_logs_exactly_one_line(runs, fmt: str) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["json", "text"])
-def test_a_state_change_between_rounds_logs_one_warning_line(runs, fmt: str) -> None:
+def test_a_change_logs_info_and_its_confirmation_one_warning_line(runs, fmt: str) -> None:
     _, _, stderr, _ = runs[fmt]
     events = EVENTS[fmt](stderr)
     changes = [i for i, e in enumerate(events) if e["msg"] == CHANGE]
-    assert len(changes) == 1, [e["msg"] for e in events]
-    change = events[changes[0]]
-    assert change["level"] == "warning" and change["logger"] == "monitors.sampler"
-    # logged with the round that saw the flip: after round 1's line, before round 2's
-    before = _rounds(events[: changes[0]])
-    after = _rounds(events[changes[0]:])
-    assert before == [1] and after[0] == 2
+    confirmed = [i for i, e in enumerate(events) if e["msg"] == CONFIRMED]
+    assert len(changes) == 1 and len(confirmed) == 1, [e["msg"] for e in events]
+    assert [events[i]["level"] for i in (changes[0], confirmed[0])] == ["info", "warning"]
+    assert {events[i]["logger"] for i in (changes[0], confirmed[0])} == {"monitors.sampler"}
+    about_a = [e for e in events if e["level"] == "warning" and e["msg"].startswith("a:")]
+    assert [e["msg"] for e in about_a] == [CONFIRMED]  # nothing else about a cried wolf
+    # logged with the rounds that saw them: the flip after round 1, confirmed after round 2
+    assert _rounds(events[: changes[0]]) == [1] and _rounds(events[changes[0]:])[0] == 2
+    assert _rounds(events[: confirmed[0]]) == [1, 2]
 
 
 def test_both_formats_carry_the_same_events(runs) -> None:
@@ -152,7 +155,7 @@ def test_both_formats_carry_the_same_events(runs) -> None:
                 kinds.append(("started", event["level"], event["logger"]))
             elif ROUND.match(msg):
                 kinds.append(("round", event["level"], event["logger"]))
-            elif msg == CHANGE:
+            elif msg in (CHANGE, CONFIRMED):
                 kinds.append(("change", event["level"], event["logger"]))
             elif msg.startswith("sampler stopped"):
                 kinds.append(("stopped", event["level"], event["logger"]))
@@ -162,6 +165,8 @@ def test_both_formats_carry_the_same_events(runs) -> None:
 
     assert shape("json") == shape("text") == [
         ("started", "info", "monitors.sampler"),
+        ("round", "info", "monitors.sampler"),
+        ("change", "info", "monitors.sampler"),
         ("round", "info", "monitors.sampler"),
         ("change", "warning", "monitors.sampler"),
         ("round", "info", "monitors.sampler"),
