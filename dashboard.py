@@ -476,8 +476,7 @@ def export_page(settings: Settings, f: Filters) -> None:
             on_click="ignore", type="primary", icon=":material/summarize:")
     since = f.spec if f.spec != "custom" else "7d"
     st.caption("From a terminal:")
-    st.code(f"python -m monitors export --what incidents --since {since} -o incidents.csv\n"
-            f"python -m monitors report --since {since} -o report.html", language="bash")
+    st.code(report.terminal_commands(settings, since), language="bash")
 
 
 # ------------------------------------------------------------------ presentation

@@ -6,6 +6,7 @@ import contextlib
 import io
 import logging
 import os
+import shlex
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -174,6 +175,17 @@ def cli_report(args, settings: Settings) -> int:
         out.write(text)
     print(f"report written to {args.output}", file=sys.stderr)
     return 0
+
+
+def terminal_commands(settings: Settings, since: str) -> str:
+    """The export and report commands for a terminal, reading the same data folder with the
+    same config as the page that shows them (quoted for a POSIX shell)."""
+    where = [f"--data {shlex.quote(settings.data)}"]
+    if settings.source != "built-in defaults":
+        where.insert(0, f"--config {shlex.quote(settings.source)}")
+    common = " ".join([*where, f"--since {shlex.quote(since)}"])
+    return (f"python -m monitors export --what incidents {common} -o incidents.csv\n"
+            f"python -m monitors report {common} -o report.html")
 
 
 def csv_bytes(settings: Settings, what: str, where: loaders.Scope) -> bytes:

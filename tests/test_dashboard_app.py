@@ -193,9 +193,14 @@ def test_history_shows_figures_timeline_uptime_heatmap_and_incidents(story_env):
     assert [s.value for s in at.subheader] == ["History · last 7 d"]
     assert [m.label for m in at.metric] == ["Average uptime", "Outages", "Time down",
                                             "Estimated impact"]
-    assert len(at.get("plotly_chart")) == 3
-    for title in ("Outage timeline", "Daily uptime", "Latency (p50 and p95)"):
+    assert len(at.get("plotly_chart")) == 4
+    for title in ("Outage timeline", "Daily uptime", "How the time split",
+                  "Latency (p50 and p95)"):
         assert f"##### {title}" in html(at)
+    # five days of history: the headline shows how time split, and there is no previous week
+    caption = texts(at.caption)
+    assert "Fully up" in caption and "degraded" in caption
+    assert "no data for the previous 7 days" in caption
     assert len(at.dataframe) == 3, "uptime, incident and provider-wide tables"
     incidents = at.dataframe[1].value
     assert {"Instagram", "Facebook", "WhatsApp"} <= set(incidents["Platform"])
@@ -269,6 +274,10 @@ def test_export_offers_three_csvs_and_the_report(story_env):
     labels = [b.label for b in at.download_button]
     assert labels == ["Download samples.csv", "Download incidents.csv",
                       "Download uptime.csv", "Download report.html"]
+    # the terminal lines read what the page reads: its data folder, with its config
+    (code,) = [c.value for c in at.code if "monitors export" in c.value]
+    assert f"--data {story_env}" in code and f"--config {story.CONFIG}" in code
+    assert code.count("--data") == 2
 
 
 def test_presentation_mode_is_one_page_with_large_tiles(story_env):
