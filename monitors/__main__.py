@@ -30,32 +30,59 @@ COMMANDS: dict[str, str] = {
 }
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the contract's usage error: one line on stderr, exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        message = " ".join(message.split())
+        self.exit(2, f"error: {message} (see: {self.prog} --help)\n")
+
+
 def _window(value: str) -> str:
     try:
         if parse_duration(value) <= 0:
             raise ValueError("must be longer than zero")
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{value!r}: {exc}") from None
+        text = str(exc) if repr(value) in str(exc) else f"{value!r}: {exc}"
+        raise argparse.ArgumentTypeError(text) from None
     return value
+
+
+def _duration(value: str) -> float:
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _log_level(value: str) -> str:
+    if value.upper() not in LOG_LEVELS:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a log level; use one of {', '.join(LOG_LEVELS)}"
+        )
+    return value.upper()
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argparse tree for every command in DESIGN.md."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--config", help="TOML config (default: $MONITORS_CONFIG, monitors.toml)")
     common.add_argument("--data", help="data folder or s3:// URL (default: $MONITORS_DATA, config)")
     common.add_argument("--log-format", choices=["text", "json"], default="text")
-    common.add_argument("--log-level", default="INFO")
-    since = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--log-level", type=_log_level, default="INFO", help="DEBUG .. CRITICAL")
+    since = _Parser(add_help=False)
     since.add_argument("--since", type=_window, default="7d", help="window, e.g. 90m, 24h, 7d")
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m monitors", description="Platform Pulse: social-media outage monitor"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
 
     run = sub.add_parser("run", parents=[common], help="run the sampler in the foreground")
-    run.add_argument("--duration", type=parse_duration, help="stop after this many seconds")
+    run.add_argument("--duration", type=_duration, help="stop after this many seconds")
     run.add_argument("--metrics-port", type=int, help="serve Prometheus /metrics on this port")
     run.add_argument("--metrics-host", default="127.0.0.1", help="address for /metrics")
 
@@ -86,8 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", parents=[common], help="simulated platforms + dashboard")
     demo.add_argument("--port", type=int, default=8501, help="dashboard port")
     demo.add_argument("--no-dashboard", action="store_true", help="sampler and servers only")
-    demo.add_argument("--duration", type=parse_duration, help="stop after this many seconds")
-    demo.add_argument("--backfill", type=parse_duration, default=None,
+    demo.add_argument("--duration", type=_duration, help="stop after this many seconds")
+    demo.add_argument("--backfill", type=_duration, default=None,
                       help="synthetic history to generate first, e.g. 90d")
     demo.add_argument("--speed", type=float, default=1.0, help="story speed-up factor")
     return parser

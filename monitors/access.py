@@ -1,4 +1,5 @@
-"""Who may see the dashboard: password hashes, OIDC detection and the loopback rule (pure)."""
+"""Who may see the dashboard: password hashes, wrong-password throttling, OIDC detection and
+the loopback rule."""
 
 from __future__ import annotations
 
@@ -7,17 +8,26 @@ import getpass
 import hashlib
 import hmac
 import ipaddress
+import logging
+import math
 import os
 import secrets
 import sys
-from collections.abc import Mapping
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import dataclass
 from typing import Any, Literal
+
+from monitors.timeutil import format_duration
 
 Mode = Literal["oidc", "password", "none"]
 Decision = Literal["open", "oidc", "password", "refuse"]
 ALLOW_ENV = "PULSE_ALLOW_UNAUTHENTICATED"
 PBKDF2_ITERATIONS = 600_000  # OWASP 2023 figure for PBKDF2-HMAC-SHA256
 _OIDC_KEYS = ("client_id", "server_metadata_url")
+log = logging.getLogger("monitors.access")
 
 
 def _b64(raw: bytes) -> str:
@@ -56,6 +66,186 @@ def verify_password(password: str, stored: str) -> bool:
     except (ValueError, TypeError):
         return False
     return False
+
+
+@dataclass(slots=True)
+class _Tries:
+    failures: int = 0  # wrong passwords in a row (forgotten after `forget_s` without one)
+    pending: int = 0  # checks in progress (counted before the hash, so parallel ones wait)
+    locked_until: float = 0.0
+    last: float = 0.0  # clock of the latest failure
+    warned: bool = False  # the refusals of this lockout were logged
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """The gate's answer to one sign-in: let in, or the message to show."""
+
+    ok: bool
+    message: str = ""
+    wait_s: float = 0.0  # > 0: refused without checking the password (locked out)
+
+
+class Throttle:
+    """Wrong-password limits per client and across all clients (process-wide, thread-safe).
+
+    Per client: `free` wrong passwords in a row cost nothing; each one after that locks the
+    client out for `base_s`, doubling up to `cap_s` (1 s, 2 s, 4 s ... 5 min). A right password
+    clears the count; so do `forget_s` without a wrong one.
+    Across all clients: at most `global_free` wrong passwords per `global_window_s`; beyond
+    that every sign-in waits until the oldest one leaves the window, so a guesser with many
+    sessions or addresses is held to that rate as well.
+    While locked out an attempt is refused before the (deliberately expensive) hash is
+    computed; checks in progress count, so parallel attempts cannot slip past the limit.
+    """
+
+    def __init__(self, *, free: int = 5, base_s: float = 1.0, cap_s: float = 300.0,
+                 forget_s: float = 900.0, global_free: int = 20, global_window_s: float = 600.0,
+                 max_clients: int = 10_000, clock: Callable[[], float] = time.monotonic) -> None:
+        self.free, self.base_s, self.cap_s, self.forget_s = free, base_s, cap_s, forget_s
+        self.global_free, self.global_window_s = global_free, global_window_s
+        self.max_clients, self.clock = max_clients, clock
+        self._clients: dict[str, _Tries] = {}
+        self._recent: deque[float] = deque()  # clocks of recent wrong passwords, all clients
+        self._pending = 0  # checks in progress, all clients
+        self._global_warned = 0.0  # the global lockout until which refusals were logged
+        self._lock = threading.Lock()
+
+    # --- state (call with the lock held) --------------------------------------------------
+    def _client(self, client: str, now: float) -> _Tries:
+        tries = self._clients.get(client)
+        if tries is None:
+            if len(self._clients) >= self.max_clients:
+                self._prune(now)
+            return _Tries()
+        if tries.failures and not tries.pending and now >= tries.locked_until \
+                and now - tries.last >= self.forget_s:
+            tries.failures, tries.warned = 0, False
+        return tries
+
+    def _prune(self, now: float) -> None:
+        stale = [k for k, t in self._clients.items()
+                 if not t.pending and now >= t.locked_until and now - t.last >= self.forget_s]
+        for key in stale:
+            del self._clients[key]
+        while len(self._clients) >= self.max_clients:  # drop the oldest failures first
+            del self._clients[min(self._clients, key=lambda k: self._clients[k].last)]
+
+    def _global_until(self, now: float) -> float:
+        while self._recent and now - self._recent[0] >= self.global_window_s:
+            self._recent.popleft()
+        if len(self._recent) < self.global_free:
+            return 0.0
+        return self._recent[-self.global_free] + self.global_window_s
+
+    def _delay(self, failures: int) -> float:
+        if failures < self.free:
+            return 0.0
+        return min(self.cap_s, self.base_s * 2.0 ** min(failures - self.free, 60))
+
+    # --- API ------------------------------------------------------------------------------
+    def wait_s(self, client: str) -> float:
+        """Seconds before this client may try again (0: now)."""
+        with self._lock:
+            now = self.clock()
+            until = max(self._global_until(now), self._client(client, now).locked_until)
+            return max(0.0, until - now)
+
+    def admit(self, client: str) -> float:
+        """0 when the client may have its password checked now (call `settle` after), else the
+        seconds to wait; nothing is hashed for a refused attempt."""
+        with self._lock:
+            now = self.clock()
+            mine = self._client(client, now)
+            global_until = self._global_until(now)
+            wait = max(global_until, mine.locked_until) - now
+            if wait <= 0 and (
+                (mine.pending and mine.failures + mine.pending >= self.free)
+                or (self._pending and len(self._recent) + self._pending >= self.global_free)
+            ):
+                wait = self.base_s  # a check in progress may lock this out: wait for it
+            if wait > 0:
+                self._log_refusal(client, mine, global_until, now)
+                return wait
+            self._clients[client] = mine
+            mine.pending += 1
+            self._pending += 1
+            return 0.0
+
+    def settle(self, client: str, ok: bool) -> float:
+        """Record the result of an admitted check; returns the lockout it started (0: none)."""
+        with self._lock:
+            now = self.clock()
+            mine = self._clients.setdefault(client, _Tries())
+            mine.pending, self._pending = max(0, mine.pending - 1), max(0, self._pending - 1)
+            if ok:
+                del self._clients[client]
+                return 0.0
+            mine.failures, mine.last = mine.failures + 1, now
+            self._recent.append(now)
+            delay = self._delay(mine.failures)
+            if delay:
+                mine.locked_until, mine.warned = max(mine.locked_until, now + delay), False
+            lock = max(mine.locked_until, self._global_until(now)) - now
+            log.warning("dashboard sign-in: wrong password from client %s (%d in a row; %d from "
+                        "all clients in %s)%s", client, mine.failures, len(self._recent),
+                        format_duration(self.global_window_s),
+                        f"; locked out for {format_duration(lock)}" if lock > 0 else "")
+            return max(0.0, lock)
+
+    def _log_refusal(self, client: str, mine: _Tries, global_until: float, now: float) -> None:
+        if mine.locked_until > now and not mine.warned:
+            mine.warned = True
+            log.warning("dashboard sign-in: client %s locked out for %s more after %d wrong "
+                        "passwords; refused without checking", client,
+                        format_duration(mine.locked_until - now), mine.failures)
+        if global_until > now and global_until != self._global_warned:
+            self._global_warned = global_until
+            log.warning("dashboard sign-in: %d wrong passwords from all clients in %s; every "
+                        "sign-in refused for %s", len(self._recent),
+                        format_duration(self.global_window_s), format_duration(global_until - now))
+
+    def reset(self) -> None:
+        """Forget every count (tests; a restart does the same)."""
+        with self._lock:
+            self._clients.clear()
+            self._recent.clear()
+            self._pending, self._global_warned = 0, 0.0
+
+
+THROTTLE = Throttle()
+
+
+def client_id(ip_address: object, session: MutableMapping[str, Any]) -> str:
+    """Whom the throttle counts a sign-in against: the connection's address when known, else
+    a random id kept in the browser session (limited all together by the global limit)."""
+    if isinstance(ip_address, str) and ip_address:
+        return ip_address
+    return str(session.setdefault("pulse_gate_client", f"session-{secrets.token_hex(6)}"))
+
+
+def _wait_text(seconds: float) -> str:
+    return format_duration(max(1, math.ceil(seconds)))  # never "0s"
+
+
+def sign_in(password: str, stored: str, client: str,
+            throttle: Throttle | None = None) -> Attempt:
+    """Check a dashboard password under the throttle; the hash only runs when not locked out."""
+    throttle = throttle or THROTTLE
+    wait = throttle.admit(client)
+    if wait > 0:
+        return Attempt(False, f"Too many wrong passwords. Try again in {_wait_text(wait)}.", wait)
+    ok = False
+    try:
+        ok = verify_password(password, stored)
+    finally:
+        locked = throttle.settle(client, ok)
+    if ok:
+        return Attempt(True)
+    if locked:
+        return Attempt(False, "Wrong password. Too many wrong passwords: try again in "
+                              f"{_wait_text(locked)}.")
+    return Attempt(False, "Wrong password.")
 
 
 def is_loopback(address: str | None) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import ssl
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -52,7 +53,43 @@ def _valid_data(value: str) -> str:
     return value.strip()
 
 
+MIN_INTERVAL_S = 0.5  # between rounds; less floods the log and the platforms (tests use 0.5s)
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _min_interval(value: float) -> float:
+    if value < MIN_INTERVAL_S:
+        raise ValueError(f"rounds must be at least {MIN_INTERVAL_S:g}s apart")
+    return value
+
+
+def _header_value(value: str) -> str:
+    bad = _CONTROL_CHARS.search(value)
+    if bad:  # "\r\n" would smuggle a header into every request, and httpx refuses it anyway
+        raise ValueError(f"control character {bad.group()!r} is not allowed in an HTTP header")
+    if not value.isascii():
+        raise ValueError("an HTTP header value must be ASCII")
+    return value
+
+
+def _ca_bundle(value: str | None) -> str | None:
+    if value is None:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_file():
+        why = "is a folder, not a file" if path.is_dir() else "no such file"
+        raise ValueError(f"{value!r}: {why}")
+    try:  # the same load the probes do, so a bad bundle fails here and not on every check
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=str(path))
+    except (OSError, ssl.SSLError) as exc:
+        why = type(exc).__name__
+        raise ValueError(f"{value!r}: not a readable PEM CA bundle ({why})") from None
+    return str(path)
+
+
 Control = Annotated[str, AfterValidator(_valid_control)]
+Interval = Annotated[Duration, AfterValidator(_min_interval)]
+HeaderValue = Annotated[str, AfterValidator(_header_value)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
 
 
@@ -63,7 +100,7 @@ class _Model(BaseModel):
 class Monitor(_Model):
     """How the sampler samples and where history lives."""
 
-    interval: Duration = Field(60.0, gt=0, description="Time between rounds.")
+    interval: Interval = Field(60.0, description="Time between rounds.")
     timeout: Duration = Field(10.0, gt=0, le=120, description="Hard bound for each check.")
     confirm: int = Field(2, ge=1, le=100, description="Failed rounds before an outage opens.")
     recover: int = Field(2, ge=1, le=100, description="Good rounds before an outage closes.")
@@ -96,8 +133,12 @@ class Monitor(_Model):
         lt=1,
         description="A platform is down where more than this share of online vantages agree.",
     )
-    user_agent: str = Field(DEFAULT_USER_AGENT, description="User-Agent sent by HTTP checks.")
-    ca_bundle: str | None = Field(None, description="Extra CA bundle file for TLS verification.")
+    user_agent: HeaderValue = Field(
+        DEFAULT_USER_AGENT, description="User-Agent sent by HTTP checks."
+    )
+    ca_bundle: Annotated[str | None, AfterValidator(_ca_bundle)] = Field(
+        None, description="Extra CA bundle file for TLS verification."
+    )
     heartbeat_url: str | None = Field(
         None, description="healthchecks.io-style URL pinged after every round."
     )
@@ -162,7 +203,7 @@ class Platform(_Model):
     id: Slug = Field(description="Unique id; overrides a built-in platform of the same id.")
     name: str = Field(min_length=1, description="Display name.")
     provider: str = Field("", description="Company; platforms of one provider are grouped.")
-    interval: Duration | None = Field(None, gt=0, description="Overrides monitor.interval.")
+    interval: Interval | None = Field(None, description="Overrides monitor.interval.")
     status_page: str = Field("", description="Human link to the official status page.")
     checks: list[AnyCheck] = Field(min_length=1, description="The surfaces to check.")
     impact: Impact = Field(default_factory=Impact, description="Business value of the platform.")
@@ -311,6 +352,8 @@ def parse_config(raw: dict[str, Any], source: str = "config") -> Config:
         return Config.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(f"{source}: {describe_error(exc)}") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: values nested too deeply") from None
 
 
 def read_config_file(path: str | Path) -> Config:
@@ -326,6 +369,8 @@ def read_config_file(path: str | Path) -> Config:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigError(f"{path}: not valid TOML (arrays or tables nested too deeply)") from None
     return parse_config(raw, str(path))
 
 

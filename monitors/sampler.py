@@ -103,7 +103,9 @@ class Sampler:
         """Take the writer lock and start scheduling; SamplerBusy if another sampler writes."""
         self._lock = history.acquire_writer_lock(self.data, self.vantage)
         if self._lock is None:
-            raise SamplerBusy(f"another sampler writes {self.data} for vantage {self.vantage!r}")
+            from monitors.datadir import lock_failure  # busy, or read-only / a folder in the way
+
+            raise SamplerBusy(lock_failure(self.data, self.vantage))
         self._writer = history.HistoryWriter(
             self.data,
             self.vantage,
@@ -379,8 +381,8 @@ def start_embedded(settings: Settings) -> Handle | None:
     try:
         sampler = Sampler(settings)
         sampler.start()
-    except SamplerBusy:
-        log.info("another sampler writes %s; the dashboard only reads", settings.data)
+    except SamplerBusy as exc:
+        log.info("%s; the dashboard only reads", exc)
         return None
     from monitors import integrations
 

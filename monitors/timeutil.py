@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -9,25 +10,43 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
+MAX_DURATION_S = 366 * 86400.0  # a leap year: the longest window or period anything needs
 _DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 def parse_duration(value: str | float | int) -> float:
-    """Turn "30s", "5m", "1h", "7d" or a number of seconds into seconds (float)."""
+    """Turn "30s", "5m", "1h", "7d" or a number of seconds into seconds (float).
+
+    Finite and at most MAX_DURATION_S (366 days): larger values overflow datetime arithmetic
+    and the scheduler, and no period or window of this monitor needs more.
+    """
     if isinstance(value, bool):
         raise ValueError("expected a duration such as '30s', '5m', '1h' or seconds")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    else:
-        match = _DURATION.match(str(value).lower())
-        if not match:
-            raise ValueError(
-                f"{value!r} is not a duration; use e.g. '30s', '5m', '1h', '7d' or seconds"
-            )
-        seconds = float(match.group(1)) * _UNITS[match.group(2) or "s"]
+    try:
+        if isinstance(value, int | float):
+            seconds = float(value)
+        else:
+            match = _DURATION.match(str(value).lower())
+            if not match:
+                raise ValueError(
+                    f"{value!r} is not a duration; use e.g. '30s', '5m', '1h', '7d' or seconds"
+                )
+            seconds = float(match.group(1)) * _UNITS[match.group(2) or "s"]
+    except OverflowError:  # an integer too large for a float
+        seconds = math.inf
+    if math.isnan(seconds):
+        raise ValueError("a duration must be a number of seconds, not NaN")
     if seconds < 0:
         raise ValueError("a duration cannot be negative")
+    if seconds > MAX_DURATION_S:
+        what = "is not finite" if isinstance(value, float) and math.isinf(value) else "is too long"
+        raise ValueError(f"{_shown(value)} {what}; durations are at most 366 days")
     return seconds
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 24 else text[:21] + "..."
 
 
 def format_duration(seconds: float) -> str:

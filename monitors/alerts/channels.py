@@ -7,7 +7,7 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from pydantic import SecretStr
 
@@ -60,9 +60,18 @@ HOST_PLATFORMS: dict[str, tuple[str, ...]] = {
     "chat.googleapis.com": ("google-chat",),
 }
 
+# a host name ends in an all-letter (or punycode) top-level label: "o.Ab3x…" or the last part
+# of a JWT is not one
 _HOSTLIKE = re.compile(
-    r"^(localhost|\[[0-9a-f:.]+\]|(\d{1,3}\.){3}\d{1,3}|([a-z0-9_-]+\.)+[a-z][a-z0-9-]*)$", re.I
+    r"^(localhost|\[[0-9a-f:.]+\]|(\d{1,3}\.){3}\d{1,3}"
+    r"|([a-z0-9_-]{1,63}\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59}))$",
+    re.I,
 )
+# apprise schemes whose "host" is an id or token of the service, never a server name
+_TOKEN_HOST_SCHEMES = {
+    "slack", "discord", "tgram", "msteams", "gchat", "x", "twitter", "tweet", "reddit",
+    "pbul", "pover", "pushed", "join", "ifttt", "spush", "line", "whatsapp", "threema",
+}
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$", re.I)
 # query parameters whose values are settings or addresses, not secrets
 _PLAIN_PARAMS = {
@@ -109,36 +118,45 @@ def _text(url: str | SecretStr) -> str:
     return url.get_secret_value() if isinstance(url, SecretStr) else str(url)
 
 
+def _token_host(parts: _Parts) -> bool:
+    return parts.scheme in _TOKEN_HOST_SCHEMES or not _HOSTLIKE.match(parts.host)
+
+
 def redact_url(url: str | SecretStr) -> str:
     """Scheme and host only ('mailto://smtp.example.com'); a host that is really a token is '…'."""
     parts = _split(_text(url))
     if parts is None:
         return "(not a URL)"
-    if not _HOSTLIKE.match(parts.host):
+    if _token_host(parts):
         return f"{parts.scheme}://…"
     return f"{parts.scheme}://{parts.host}" + (f":{parts.port}" if parts.port else "")
 
 
 def secret_parts(url: str | SecretStr) -> set[str]:
-    """Fragments of an apprise URL that may be secret: password, tokens in host, path or query."""
-    parts = _split(_text(url))
+    """Fragments of an apprise URL that may be secret: user, password, tokens in host, path or
+    query, whether or not they contain dots (a JWT or "abc.def" is still a token).
+
+    Only the host is kept when it looks like a host name; every other part of the URL is
+    registered (registered fragments are scrubbed from the sending libraries' log lines).
+    """
+    text = _text(url)
+    parts = _split(text)
     if parts is None:
-        text = _text(url)
-        return {text} if text else set()
+        return {text, *text.split()} - {""} if text else set()
     found: set[str] = set()
-    _, _, password = parts.userinfo.partition(":")
-    if password:
-        found.add(password)
-    if not _HOSTLIKE.match(parts.host):
+    if parts.userinfo:
+        user, _, password = parts.userinfo.partition(":")
+        found.update({parts.userinfo, user, password})
+    if _token_host(parts):
         found.update({parts.host, f"{parts.host}:{parts.port}" if parts.port else parts.host})
     path, _, query = parts.rest.partition("?")
     found.update(seg for seg in re.split(r"[/#]", path) if len(seg) >= 6)
     for pair in query.split("&"):
         key, _, value = pair.partition("=")
-        if value and len(value) >= 4 and key.lower() not in _PLAIN_PARAMS:
+        if key.lower() not in _PLAIN_PARAMS:
             found.add(value)
-    found |= {unquote(f) for f in found}
-    return {f for f in found if len(f) >= 3 and not _HOSTLIKE.match(f)}
+    found |= {unquote(f) for f in found} | {quote(f, safe="") for f in found}
+    return {f for f in found if len(f) >= 3}
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
