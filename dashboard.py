@@ -30,6 +30,10 @@ from monitors.timeutil import Window, utcnow, zone
 WINDOWS = ["24h", "7d", "30d", "90d", "custom"]
 LIVE_MINUTES = 90  # raw samples behind the tiles and the heartbeat strip
 SINCE_WINDOW = "7d"  # outages looked at for "since when" on the tiles
+EMBEDDED_NOTE = ("Recording runs inside this dashboard: it stops when the dashboard stops, "
+                 "and after a restart starts only when someone opens this page. For a server, "
+                 "run the sampler as a service (`python -m monitors run`, see "
+                 "docs/operations.md).")
 NO_SAMPLER_ENV = "PULSE_NO_SAMPLER"  # 1: never start the embedded sampler (read-only dashboard)
 
 st.set_page_config(page_title="Platform Pulse", page_icon="📶", layout="wide")
@@ -215,6 +219,8 @@ def banners_ui(settings: Settings, beat: dict | None, sampler_running: bool, now
         age = heartbeat.heartbeat_age_s(beat, now)
         st.info(f"The sampler is starting{f' ({present.ago(age)})' if age else ''}; "
                 "the first round appears within a minute.", icon=":material/hourglass_top:")
+    if sampler_running:
+        st.caption(EMBEDDED_NOTE)
     problems = loaders.problems(settings)
     if problems:
         names = ", ".join(os.path.basename(str(p.get("path", "?"))) for p in problems[:3])

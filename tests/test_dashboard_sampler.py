@@ -46,6 +46,8 @@ def test_two_sessions_start_one_sampler_and_a_second_process_only_reads(dashboar
     second = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120).run()
     assert not first.exception and not second.exception
     assert len(sampler._EMBEDDED) == 1
+    # the page says plainly that recording depends on this dashboard
+    assert "Recording runs inside this dashboard" in "\n".join(c.value for c in first.caption)
     assert wait_for(lambda: (heartbeat.read_heartbeat(str(data), "test") or {})
                     .get("rounds", 0) >= 3, 30)
 
@@ -56,11 +58,12 @@ def test_two_sessions_start_one_sampler_and_a_second_process_only_reads(dashboar
         at = AppTest.from_file({str(ROOT / "dashboard.py")!r}, default_timeout=120).run()
         assert not at.exception, at.exception
         print("embedded", len(sampler._EMBEDDED))
+        print("note", any("Recording runs inside" in c.value for c in at.caption))
     """)
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            timeout=180, cwd=ROOT)
     assert other.returncode == 0, other.stderr[-2000:]
-    assert "embedded 0" in other.stdout
+    assert "embedded 0" in other.stdout and "note False" in other.stdout
 
     assert sampler.stop_embedded() == 1
     beat = heartbeat.read_heartbeat(str(data), "test")
