@@ -94,8 +94,8 @@ class Sampler:
         self._hooks: list[Callable[[runner.Round], None]] = []
         self._failure_hooks: list[Callable[[str], None]] = []
         self._stopped = threading.Event()
-        self._polite = {interval: Politeness(interval) for interval in group_by_interval(
         self._changes = ChangeLog(settings.monitor.confirm, settings.monitor.recover)
+        self._polite = {interval: Politeness(interval) for interval in group_by_interval(
             settings.platforms, settings.monitor.interval)}
 
     # lifecycle -----------------------------------------------------------------
