@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence, Set
 from datetime import datetime
 
+from monitors import loaders
 from monitors.config import ConfigError, Settings
 from monitors.incidents import Outage, group_by_provider, outage_to_json
 from monitors.timeutil import format_duration, format_local, parse_window, utcnow
@@ -121,6 +122,9 @@ def render_summary(analysis: Analysis, since: str) -> str:
 
 def cli_incidents(args: argparse.Namespace, settings: Settings) -> int:
     """`python -m monitors incidents`: outages in the window (table, or JSON with --json)."""
+    if missing := loaders.missing_history(settings):
+        print(missing, file=sys.stderr)
+        return 1
     now = utcnow()
     analysis = _analysis(args, settings, now)
     if getattr(args, "json", False):
@@ -133,6 +137,9 @@ def cli_incidents(args: argparse.Namespace, settings: Settings) -> int:
 
 def cli_summary(args: argparse.Namespace, settings: Settings) -> int:
     """`python -m monitors summary`: uptime, outage time, incidents and impact per platform."""
+    if missing := loaders.missing_history(settings):
+        print(missing, file=sys.stderr)
+        return 1
     now = utcnow()
     analysis = _analysis(args, settings, now)
     if getattr(args, "json", False):

@@ -119,6 +119,17 @@ def data_version(settings: Settings) -> str:
     return history.data_version(settings.data, storage_endpoint=_endpoint(settings))
 
 
+def missing_history(settings: Settings) -> str | None:
+    """'no history in D' when the data folder holds no samples (a wrong or empty --data),
+    for commands that read history; None when there is history to read."""
+    try:
+        found = history.has_history(settings.data, storage_endpoint=_endpoint(settings))
+    except OSError as exc:
+        return f"no history in {settings.data}: {exc}"
+    return None if found else (f"no history in {settings.data} (no samples/ or rollups/ "
+                               "files); give the data folder the sampler writes with --data")
+
+
 def vantages(settings: Settings, *, days: float = 30, now: datetime | None = None) -> list[str]:
     """Vantage names with history in the last `days` (hourly roll-ups) or a heartbeat."""
     from monitors import heartbeat

@@ -98,16 +98,27 @@ def test_an_unknown_platform_is_a_usage_error_naming_the_option(setup, capsys):
     assert err.count("\n") == 1 and "--platform" in err and "'nope'" in err
 
 
-def test_an_empty_history_says_so(data_dir, tmp_path, capsys):
+@pytest.mark.parametrize("command", [["incidents"], ["summary"], ["summary", "--json"],
+                                     ["export", "--what", "incidents"],
+                                     ["report", "-o", "report.html"]])
+@pytest.mark.parametrize("where", ["empty", "missing", "a file"])
+def test_a_data_folder_without_history_is_an_error(data_dir, tmp_path, capsys, command, where):
     config = tmp_path / "pulse.toml"
     config.write_text(CONFIG, encoding="utf-8")
-    args = ["--config", str(config), "--data", str(data_dir)]
-    code, out, _ = run(capsys, "incidents", *args)
+    folder = {"empty": data_dir, "missing": tmp_path / "nowhere", "a file": config}[where]
+    if "-o" in command:
+        command = [*command[:-1], str(tmp_path / "report.html")]
+    code, out, err = run(capsys, *command, "--config", str(config), "--data", str(folder))
+    assert code == 1 and out == ""
+    assert err.startswith(f"no history in {folder}")
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_an_empty_window_of_a_real_history_is_no_outages(setup, capsys):
+    code, out, _ = run(capsys, "incidents", "--since", "30m", *setup["args"])
     assert code == 0 and "No outages detected." in out
-    code, out, _ = run(capsys, "summary", *args)
-    assert code == 0 and "no data" in out
-    code, out, _ = run(capsys, "summary", "--json", *args)
-    assert json.loads(out)["platforms"][0]["uptime_pct"] is None
+    code, out, _ = run(capsys, "summary", "--json", "--since", "30m", *setup["args"])
+    assert code == 0 and json.loads(out)["platforms"][0]["incidents"] == 0
 
 
 def test_summary_runs_as_a_real_command(setup):

@@ -19,6 +19,7 @@ from monitors.history.writer import HistoryWriter, Lock, acquire_writer_lock
 _LAZY = {
     "compact": "compaction",
     "data_version": "read",
+    "has_history": "read",
     "iter_sample_batches": "read",
     "problems": "read",
     "read_eventful_samples": "read",
@@ -44,6 +45,7 @@ __all__ = [
     "clear_cache",
     "compact",
     "data_version",
+    "has_history",
     "iter_sample_batches",
     "problems",
     "read_eventful_samples",

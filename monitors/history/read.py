@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -54,7 +55,7 @@ from monitors.history.scan import (
     to_ms,
     window_filter,
 )
-from monitors.history.store import open_store
+from monitors.history.store import is_object_store, open_store
 from monitors.history.view import View, name_set, with_vantage_column
 from monitors.schema import COLUMNS, SAMPLE_SCHEMA
 
@@ -212,6 +213,15 @@ def data_version(data: str, *, storage_endpoint: str | None = None) -> str:
         for entry in sorted(store.list(folder), key=lambda e: e.rel):
             digest.update(f"{entry.rel}\0{entry.size}\0{entry.mtime_ns}\n".encode())
     return digest.hexdigest()[:16]
+
+
+def has_history(data: str, *, storage_endpoint: str | None = None) -> bool:
+    """Whether the data folder (or object-store prefix) holds any samples or roll-ups."""
+    if not is_object_store(data) and not Path(data).is_dir():
+        return False
+    store = open_store(data, storage_endpoint)
+    return any(entry.rel.endswith(".parquet") for folder in ("samples", "rollups")
+               for entry in store.list(folder, stat=False))
 
 
 def problems(data: str, *, storage_endpoint: str | None = None) -> list[dict[str, Any]]:
