@@ -11,8 +11,7 @@ import pytest
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
-SHARED = ROOT.parent / "shared"
-FIXTURES = SHARED / "fixtures"
+FIXTURES = TESTS / "fixtures"  # recorded payloads and traces, in the project (no ../shared)
 LOOPBACK_CONFIG = TESTS / "data" / "loopback.toml"
 
 sys.path.insert(0, str(TESTS / "netguard"))

@@ -13,14 +13,14 @@ from pytest_httpserver import HTTPServer
 from monitors.probes.base import MAX_BODY_BYTES, ProbeContext, ProbeResult, make_client
 from monitors.probes.statuspage import StatuspageCheck, probe
 
-STATUS_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "status_pages"
+STATUS_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "status_pages"
 JSON = "application/json; charset=utf-8"
 ATOM = "application/atom+xml; charset=utf-8"
 RSS = "application/rss+xml; charset=utf-8"
 
 
 def recorded(name: str) -> bytes:
-    """The bytes of one recorded payload in shared/fixtures/status_pages/."""
+    """The bytes of one recorded payload in tests/fixtures/status_pages/."""
     return (STATUS_FIXTURES / name).read_bytes()
 
 
