@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -33,11 +34,51 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _run(args: list[str | Path], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+def _run(args: list[str | Path], cwd: Path, timeout: float = 120,
+         env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(a) for a in args], cwd=cwd, env=_env(), capture_output=True, text=True,
+        [str(a) for a in args], cwd=cwd, env=env or _env(), capture_output=True, text=True,
         timeout=timeout,
     )
+
+
+# setuptools 70.1 has bdist_wheel built in; older ones need the separate "wheel" package and
+# fail with "invalid command 'bdist_wheel'" (pyproject.toml's build-system.requires).
+MIN_SETUPTOOLS = (70, 1)
+SETUPTOOLS = "setuptools>=70.1,<81"
+
+
+def _outer_site_dirs() -> list[str]:
+    """Where this interpreter finds its packages: a venv's own site-packages (and the
+    system's when the venv sees them), never the checkout."""
+    found: list[str] = []
+    for entry in sys.path:
+        path = Path(entry)
+        wanted = path.name in ("site-packages", "dist-packages") and path.is_dir()
+        if wanted and str(path) not in found and not path.is_relative_to(ROOT):
+            found.append(str(path))
+    return found
+
+
+def _setuptools_version(python: Path, cwd: Path) -> tuple[int, ...]:
+    code = "import setuptools; print(setuptools.__version__)"
+    out = _run([python, "-c", code], cwd=cwd)
+    return tuple(int(p) for p in re.findall(r"\d+", out.stdout)[:2]) if out.returncode == 0 else ()
+
+
+def _ensure_setuptools(python: Path, cwd: Path) -> None:
+    """A setuptools that builds wheels in the venv: the one it already sees when new enough,
+    else one installed into it (offline from the configured wheelhouse if it has one, else
+    from the package registry; only that pip leaves loopback, so it runs unguarded)."""
+    if _setuptools_version(python, cwd) >= MIN_SETUPTOOLS:
+        return
+    pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    offline = _run([*pip, "--no-index", SETUPTOOLS], cwd=cwd)
+    if offline.returncode != 0:
+        registry = {k: v for k, v in _env().items() if k not in ("PYTHONPATH", "PULSE_NETGUARD")}
+        online = _run([*pip, SETUPTOOLS], cwd=cwd, env=registry, timeout=300)
+        assert online.returncode == 0, f"pip install {SETUPTOOLS} failed:\n{online.stderr}"
+    assert _setuptools_version(python, cwd) >= MIN_SETUPTOOLS
 
 
 def _bin(venv: Path, name: str) -> Path:
@@ -46,8 +87,9 @@ def _bin(venv: Path, name: str) -> Path:
 
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh venv (seeing the machine's packages, so nothing is downloaded) with the project
-    installed the way a user does it, from a copy of the source tree."""
+    """A fresh venv (seeing this interpreter's packages, so nothing is downloaded unless the
+    setuptools here is too old to build a wheel) with the project installed the way a user
+    does it, from a copy of the source tree."""
     work = tmp_path_factory.mktemp("packaging")
     source = work / "src"
     source.mkdir()
@@ -58,18 +100,22 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
         else:
             shutil.copy2(path, source / name)
     target = work / "venv"
-    made = _run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", target],
-                cwd=work)
+    # Not --system-site-packages: inside a venv that would be the base interpreter's packages
+    # (perhaps none of the project's dependencies, and an old setuptools). The venv sees what
+    # this interpreter sees instead, after its own site-packages.
+    made = _run([sys.executable, "-m", "venv", "--without-pip", target], cwd=work)
     assert made.returncode == 0, made.stderr
+    code = "import sysconfig; print(sysconfig.get_path('purelib'))"
+    purelib = Path(_run([_bin(target, "python"), "-c", code], cwd=work).stdout.strip())
+    assert purelib.is_relative_to(target), purelib
+    (purelib / "_pulse_outer_env.pth").write_text("\n".join(_outer_site_dirs()) + "\n")
+    _ensure_setuptools(_bin(target, "python"), work)
     installed = _run(
         [_bin(target, "python"), "-m", "pip", "install", "--no-deps", "--no-build-isolation",
          "--no-index", "--disable-pip-version-check", "--quiet", source],
         cwd=work,
     )
-    assert installed.returncode == 0, (
-        "pip install . failed (building offline needs setuptools>=70.1: "
-        f"pip install -r requirements-dev.txt)\n{installed.stdout}\n{installed.stderr}"
-    )
+    assert installed.returncode == 0, f"pip install . failed\n{installed.stdout}{installed.stderr}"
     return target
 
 
