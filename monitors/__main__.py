@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 
 from monitors.config import ConfigError, load_settings
+from monitors.recorded import settings_for_reading
 from monitors.timeutil import parse_duration
 
 log = logging.getLogger("monitors")
@@ -39,6 +40,10 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         message = " ".join(message.split())
         self.exit(2, f"error: {message} (see: {self.prog} --help)\n")
+
+
+# commands that read a data folder's history: they default to the config it was recorded with
+READS_HISTORY = frozenset({"incidents", "summary", "export", "report"})
 
 
 def _window(value: str) -> str:
@@ -154,7 +159,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(args.log_format, args.log_level)
     try:
-        settings = load_settings(args.config, args.data)
+        if args.command in READS_HISTORY:  # the config the data folder was recorded with
+            settings = settings_for_reading(args.config, args.data,
+                                            warn=lambda text: print(text, file=sys.stderr))
+        else:
+            settings = load_settings(args.config, args.data)
         module_name, func_name = COMMANDS[args.command].split(":")
         handler = getattr(importlib.import_module(module_name), func_name)
         return int(handler(args, settings) or 0)

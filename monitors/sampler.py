@@ -21,7 +21,7 @@ from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEve
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitors import heartbeat, history, overload, runner, statefile, verdict
+from monitors import heartbeat, history, overload, recorded, runner, statefile, verdict
 from monitors.changelog import ChangeLog
 from monitors.config import Platform, Settings
 from monitors.politeness import Politeness
@@ -106,6 +106,10 @@ class Sampler:
             from monitors.datadir import lock_failure  # busy, or read-only / a folder in the way
 
             raise SamplerBusy(lock_failure(self.data, self.vantage))
+        try:
+            recorded.record(self.settings)  # readers of this folder use the same settings
+        except OSError as exc:
+            log.warning("cannot record the config in the data folder: %s", exc)
         self._writer = history.HistoryWriter(
             self.data,
             self.vantage,
@@ -235,15 +239,15 @@ class Sampler:
         refused = sum(row["error"] == verdict.REFUSAL_ERROR for row in result.samples)
         stats.checks_failed += counts["down"] + counts["unknown"] - refused
         stats.refused_checks += refused
-        stats.last_counts = dict(counts)
-        if stats.vantage_offline is not None and stats.vantage_offline != result.vantage_offline:
-            log.warning("own network %s", "OFFLINE" if result.vantage_offline else "back online")
         stats.last_loop_lag_s = result.loop_lag_s
         stats.max_loop_lag_s = max(stats.max_loop_lag_s, result.loop_lag_s)
         if any(row["error"] == overload.OVERLOAD_ERROR for row in result.samples):
             stats.overloaded_rounds += 1
             log.warning("round %d: monitor overloaded (event loop %.1fs late); its timeouts "
                         "are recorded as unknown", stats.rounds, result.loop_lag_s)
+        stats.last_counts = dict(counts)
+        if stats.vantage_offline is not None and stats.vantage_offline != result.vantage_offline:
+            log.warning("own network %s", "OFFLINE" if result.vantage_offline else "back online")
         stats.vantage_offline = result.vantage_offline
         self._log_changes(round_verdicts(result.samples))
         log.info(
