@@ -40,7 +40,6 @@ class _SamplerCollector(Collector):
             value=stats.get("refused_checks", 0),
         )
         yield GaugeMetricFamily(
-        yield GaugeMetricFamily(
             "pulse_event_loop_lag_seconds",
             "How late the probe loop woke at worst during the last round.",
             value=stats.get("last_loop_lag_s", 0.0),
@@ -50,6 +49,7 @@ class _SamplerCollector(Collector):
             "Rounds whose timeouts were the monitor's own starvation (recorded unknown).",
             value=stats.get("overloaded_rounds", 0),
         )
+        yield GaugeMetricFamily(
             "pulse_lasting_refusals",
             "Checks refused without a break for over an hour.",
             value=len(stats.get("lasting_refusals", ())),
