@@ -22,6 +22,7 @@ change it), and the key covers the analysis settings and the analysis code itsel
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import logging
 import threading
@@ -49,8 +50,9 @@ HOUR_NS = 3600 * NS
 DAY_NS = 24 * HOUR_NS
 MARGIN_NS = 2 * HOUR_NS  # detection of a stretch starts this long before its first cut
 KEEP_OTHER_KEYS_S = 7 * 86400  # findings of other configs are removed after a week unused
+# the code a stored month's findings depend on (a change to any redoes them), by module name
 _MODULES = ("analysis_store", "coverage", "evidence", "findings", "impact", "incidents",
-            "intervals", "uptime", "verdicts")
+            "intervals", "uptime", "verdict", "verdicts")
 
 
 def eligible(settings: Settings, platforms: Sequence[Platform] | None = None) -> list[Platform]:
@@ -78,7 +80,7 @@ def config_key(settings: Settings) -> str:
 def _code_digest() -> str:
     digest = hashlib.sha256()
     for name in _MODULES:
-        digest.update((Path(__file__).parent / f"{name}.py").read_bytes())
+        digest.update(Path(importlib.import_module(f"monitors.{name}").__file__).read_bytes())
     return digest.hexdigest()[:16]
 
 
