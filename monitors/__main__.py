@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "status": "monitors.heartbeat:cli_status",
     "alerts": "monitors.alerts:cli_alerts",
     "demo": "monitors.demo:cli_demo",
+    "doctor": "monitors.doctor:cli_doctor",
 }
 
 
@@ -93,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", parents=[common], help="one round of every check, printed")
     check.add_argument("--json", action="store_true", help="raw-sample objects as JSON")
+
+    doctor = sub.add_parser(
+        "doctor", parents=[common], help="every endpoint once: ok, refused (advice) or failed"
+    )
+    doctor.add_argument("--json", action="store_true", help="finding objects as JSON")
 
     for name, text in (("incidents", "detected outages"), ("summary", "uptime and impact")):
         cmd = sub.add_parser(name, parents=[common, since], help=text)
