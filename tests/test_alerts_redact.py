@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 from support_alerts import make_settings
@@ -76,5 +77,7 @@ def test_log_lines_of_the_sending_libraries_never_carry_a_registered_secret(capl
     targets_from_settings(make_settings([{"url": f"json://127.0.0.1:9/hooks/{token}"}]))
     caplog.set_level(logging.DEBUG)
     logging.getLogger(logger).debug('http://127.0.0.1:9 "POST /hooks/%s HTTP/1.1" 500', token)
-    assert "POST /hooks/*** HTTP/1.1" in caplog.text
+    # other tests' targets stay registered (user names like "hook" too), so only the shape
+    # of the line is fixed here: the token is scrubbed, the request line is still readable
+    assert re.search(r'"POST /\S*\*\*\* HTTP/1\.1" 500', caplog.text), caplog.text
     assert token not in caplog.text
