@@ -12,19 +12,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from monitors import (
-    access,
-    charts,
-    heartbeat,
-    live,
-    loaders,
-    present,
-    report,
-    tables,
-    tiles,
-    uptime,
-)
+from monitors import access
+from monitors.analysis import loaders, uptime
 from monitors.config import ConfigError, Settings, load_settings
+from monitors.output import board as live
+from monitors.output import charts, present, report, tables, tiles
+from monitors.sampling import heartbeat
 from monitors.timeutil import Window, utcnow, zone
 
 WINDOWS = ["24h", "7d", "30d", "90d", "custom"]
@@ -78,7 +71,7 @@ def embedded_sampler(source: str, data: str, _settings: Settings):
     if os.environ.get(NO_SAMPLER_ENV, "").strip() in ("1", "true", "yes"):
         return None
     try:
-        from monitors import sampler
+        from monitors.sampling import sampler
     except ImportError:
         return None
     return sampler.start_embedded(_settings)
@@ -249,7 +242,7 @@ def undelivered_alerts(settings: Settings) -> list[str]:
 def playbooks_ui(settings: Settings, board: pd.DataFrame) -> None:
     """The contingency plan of every platform that is down or degraded right now."""
     try:
-        from monitors import playbook
+        from monitors.analysis import playbook
     except ImportError:
         return
     states = dict(zip(board["platform"], board["status"], strict=True))

@@ -28,7 +28,7 @@ import support_browser as browser  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from bench.synth import CHECKS, PLATFORMS  # noqa: E402
-from monitors.analysis_store import materialise  # noqa: E402
+from monitors.analysis.stored import materialise  # noqa: E402
 from monitors.config import load_settings  # noqa: E402
 
 WINDOWS = ["30d", "90d", "24h", "7d"]

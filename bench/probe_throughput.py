@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from monitors.probes.base import ProbeContext, make_client, make_ssl_context
 from monitors.probes.http import HttpCheck
-from monitors.runner import run_check
+from monitors.sampling.runner import run_check
 
 BODY = b"<html><title>pulse</title>" + b"x" * 2048 + b"</html>"
 RESPONSE = (

@@ -4,7 +4,7 @@ The traces (`realworld/`: episodes.csv, observations_all.csv, outages.json) are 
 Upptime monitors recorded. Each episode is played minute by minute as in the traces'
 README, "Replaying a trace":
 
-- one real minute is one round of `monitors.runner.run_round` on the episode's platform from
+- one real minute is one round of `monitors.sampling.runner.run_round` on the episode's platform from
   the built-in catalog, every check rewritten to a server on 127.0.0.1 (`replay_targets`):
   HTTP(S) checks and status pages to a local HTTP server, `dns` to a local DNS server asked
   as an explicit nameserver, `tls` to a local TLS server with a trustme certificate;
@@ -16,7 +16,7 @@ README, "Replaying a trace":
 - the window runs from 15 minutes before the episode to 15 after, the episode capped at
   120 minutes; within the episode the code of the last status commit holds until the next;
 - the rounds run now, but their samples get the trace's minute as `ts`, and the episode's
-  samples go through `monitors.uptime.analyse` (the analysis behind `monitors incidents`)
+  samples go through `monitors.analysis.uptime.analyse` (the analysis behind `monitors incidents`)
   with the monitor's default confirm/recover.
 
 A refusal minute inside a detected outage (down or degraded) is a false outage; an episode of
@@ -55,17 +55,17 @@ if str(BENCH) not in sys.path:
 
 import replay_targets  # noqa: E402
 
+from monitors.analysis.incidents import Outage  # noqa: E402
+from monitors.analysis.uptime import analyse  # noqa: E402
 from monitors.catalog import default_platforms  # noqa: E402
 from monitors.config import Business, Monitor, Platform  # noqa: E402
-from monitors.incidents import Outage  # noqa: E402
 from monitors.probes.base import make_ssl_context  # noqa: E402
-from monitors.runner import run_round  # noqa: E402
-from monitors.schema import SAMPLE_SCHEMA  # noqa: E402
+from monitors.sampling.runner import run_round  # noqa: E402
 from monitors.timeutil import Window  # noqa: E402
-from monitors.uptime import analyse  # noqa: E402
+from monitors.vocabulary import SAMPLE_SCHEMA  # noqa: E402
 
 try:  # the sampler's polite client (back-off, fallback URLs), where the code has one
-    from monitors.politeness import Politeness
+    from monitors.sampling.politeness import Politeness
 except ModuleNotFoundError:
     Politeness = None  # type: ignore[assignment, misc]
 
@@ -453,10 +453,10 @@ def synthetic_clock() -> Iterator[None]:
     """While active, `monitors.runner`'s clock reads the playing lane's minute.
 
     run_round has no parameter for the round's time: it stamps samples (and asks the polite
-    client) with `monitors.runner.utcnow()`. Each lane is an asyncio task with its own
+    client) with `monitors.sampling.runner.utcnow()`. Each lane is an asyncio task with its own
     context, so each sees its own minute; outside a lane the real clock answers.
     """
-    import monitors.runner as runner
+    import monitors.sampling.runner as runner
 
     real = runner.utcnow
 
@@ -503,7 +503,7 @@ def samples_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 def detect(episode: Episode, rows: list[dict[str, Any]], platform: Platform,
            monitor: Monitor) -> list[Outage]:
-    """The outages `monitors.uptime.analyse` finds in the episode's samples."""
+    """The outages `monitors.analysis.uptime.analyse` finds in the episode's samples."""
     start = episode.minutes[0][0]
     end = episode.minutes[-1][0] + MINUTE
     found = analyse(samples_frame(rows), [platform], monitor, Business(), Window(start, end),

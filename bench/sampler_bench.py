@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from monitors.config import Config, Settings, merge_platforms
-from monitors.sampler import Sampler
+from monitors.sampling.sampler import Sampler
 
 
 def _serve(ready: mp.Queue, ca_dir: str) -> None:

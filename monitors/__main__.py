@@ -11,24 +11,24 @@ import time
 from collections.abc import Sequence
 
 from monitors.config import ConfigError, load_settings
-from monitors.recorded import settings_for_reading
+from monitors.history.recorded import settings_for_reading
 from monitors.timeutil import parse_duration
 
 log = logging.getLogger("monitors")
 
 # command -> "module:function"; each function takes (args, settings) and returns an exit code.
 COMMANDS: dict[str, str] = {
-    "run": "monitors.sampler:cli_run",
-    "check": "monitors.runner:cli_check",
-    "incidents": "monitors.cli_analysis:cli_incidents",
-    "summary": "monitors.cli_analysis:cli_summary",
-    "export": "monitors.report:cli_export",
-    "report": "monitors.report:cli_report",
-    "compact": "monitors.maintenance:cli_compact",
-    "status": "monitors.heartbeat:cli_status",
+    "run": "monitors.sampling.sampler:cli_run",
+    "check": "monitors.sampling.runner:cli_check",
+    "incidents": "monitors.cli.analysis:cli_incidents",
+    "summary": "monitors.cli.analysis:cli_summary",
+    "export": "monitors.output.report:cli_export",
+    "report": "monitors.output.report:cli_report",
+    "compact": "monitors.cli.maintenance:cli_compact",
+    "status": "monitors.sampling.heartbeat:cli_status",
     "alerts": "monitors.alerts:cli_alerts",
     "demo": "monitors.demo:cli_demo",
-    "doctor": "monitors.doctor:cli_doctor",
+    "doctor": "monitors.cli.doctor:cli_doctor",
 }
 
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, AuthResult
 
+from monitors.analysis.impact import ImpactEstimate
+from monitors.analysis.incidents import Outage
 from monitors.config import Settings, merge_platforms, parse_config
-from monitors.impact import ImpactEstimate
-from monitors.incidents import Outage
 
 SMTP_PASSWORD = "s3cr3t-Pa55word"
 T0 = datetime(2026, 6, 1, 13, 5, tzinfo=UTC)  # a Monday, 14:05 in London

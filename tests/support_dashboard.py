@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from monitors import statefile
 from monitors.config import Settings, load_settings
-from monitors.schema import SAMPLE_SCHEMA
+from monitors.history import state as statefile
+from monitors.vocabulary import SAMPLE_SCHEMA
 
 TESTS = Path(__file__).resolve().parent
 CONFIG = TESTS / "data" / "dashboard.toml"
@@ -158,7 +158,7 @@ def write_heartbeat(data: Path | str, now: datetime, *, offline: bool = False,
                     age_s: float = 12.0, started_s: float = 3 * 86400,
                     rounds: bool = True) -> None:
     """A heartbeat as a running sampler writes it (last round `age_s` ago)."""
-    from monitors import heartbeat
+    from monitors.sampling import heartbeat
 
     last = (now - timedelta(seconds=age_s)).isoformat() if rounds else None
     heartbeat.write_heartbeat(str(data), {

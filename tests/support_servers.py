@@ -432,7 +432,7 @@ def make_ctx(
 
 def run_checks(checks: list[Any], timeout_s: float = 1.0, **kwargs: Any) -> list[Any]:
     """Run checks through runner.run_check on one shared context; their ProbeResults."""
-    from monitors.runner import run_check
+    from monitors.sampling.runner import run_check
 
     async def go() -> list[Any]:
         ctx, client = make_ctx(timeout_s, **kwargs)

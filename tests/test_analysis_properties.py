@@ -10,12 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support_samples import T0, business, combine, monitor, platform, rounds
 
+from monitors.analysis.coverage import unknown_spans
+from monitors.analysis.impact import estimate
+from monitors.analysis.incidents import Outage, detect, detect_timeline
+from monitors.analysis.uptime import analyse
 from monitors.config import Impact
-from monitors.coverage import unknown_spans
-from monitors.impact import estimate
-from monitors.incidents import Outage, detect, detect_timeline
 from monitors.timeutil import Window
-from monitors.uptime import analyse
 
 PATTERN = st.text(alphabet=".XDTM5SO?PW-", max_size=60)
 # mostly up with a few failures: hours that hold only blips exist and get skipped

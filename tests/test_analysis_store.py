@@ -28,16 +28,16 @@ from support_samples import combine, rounds, settings_for, write_history
 from test_history_s3 import BUCKET
 from test_history_s3 import s3 as s3  # the moto S3 server fixture on 127.0.0.1
 
-from monitors import analysis_store
+from monitors.analysis import stored as analysis_store
+from monitors.analysis.findings import Findings, from_json, to_json
+from monitors.analysis.impact import ImpactEstimate
+from monitors.analysis.incidents import Outage, detect_timeline
+from monitors.analysis.intervals import EMPTY, NS, Spans, to_ns
+from monitors.analysis.uptime import Analysis, analyse_history, summary_json
 from monitors.config import Settings
-from monitors.findings import Findings, from_json, to_json
 from monitors.history import HistoryWriter, compact, read_samples
-from monitors.impact import ImpactEstimate
-from monitors.incidents import Outage, detect_timeline
-from monitors.intervals import EMPTY, NS, Spans, to_ns
-from monitors.schema import SAMPLE_SCHEMA
 from monitors.timeutil import Window
-from monitors.uptime import Analysis, analyse_history, summary_json
+from monitors.vocabulary import SAMPLE_SCHEMA
 
 START = datetime(2024, 1, 27, tzinfo=UTC)
 END = datetime(2024, 3, 4, tzinfo=UTC)  # 2024 is a leap year: Feb 29 is in the history

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-from monitors.changelog import QUIET_S, ChangeLog
+from monitors.sampling.changelog import QUIET_S, ChangeLog
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from support_samples import at, combine, platform, rounds
 
-from monitors import charts, live, tables
-from monitors.impact import ImpactEstimate
-from monitors.incidents import Outage
+from monitors.analysis.impact import ImpactEstimate
+from monitors.analysis.incidents import Outage
+from monitors.output import board as live
+from monitors.output import charts, tables
 
 INSTA = platform("insta", name="Instagram")
 FB = platform("fb", name="Facebook")

@@ -15,8 +15,8 @@ from support_servers import HostileServer, refused_port
 
 from monitors.config import Platform
 from monitors.probes.base import OfficialInfo, ProbeResult
-from monitors.runner import Round, format_round
-from monitors.schema import COLUMNS
+from monitors.sampling.runner import Round, format_round
+from monitors.vocabulary import COLUMNS
 
 pytest_plugins = ("support_servers",)
 

@@ -162,7 +162,7 @@ def test_an_undelivered_alert_is_shown_without_its_secret(app_env, tmp_path, mon
     from support_browser import free_port
 
     from monitors.alerts import Notifier, state_dir
-    from monitors.incidents import Outage
+    from monitors.analysis.incidents import Outage
 
     secret = "s3cr3t-T0KEN"
     config = tmp_path / "alerts.toml"

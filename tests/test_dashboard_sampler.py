@@ -13,7 +13,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from support_sampler import Target, http_platform, wait_for, write_config
 
-from monitors import heartbeat, history, sampler
+from monitors import history
+from monitors.sampling import heartbeat, sampler
 from monitors.timeutil import utcnow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,7 +55,7 @@ def test_two_sessions_start_one_sampler_and_a_second_process_only_reads(dashboar
     # another process (a second dashboard server) sees the lock and starts no sampler
     code = textwrap.dedent(f"""
         from streamlit.testing.v1 import AppTest
-        from monitors import sampler
+        from monitors.sampling import sampler
         at = AppTest.from_file({str(ROOT / "dashboard.py")!r}, default_timeout=120).run()
         assert not at.exception, at.exception
         print("embedded", len(sampler._EMBEDDED))

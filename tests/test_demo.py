@@ -22,7 +22,8 @@ import httpx
 import pytest
 from conftest import ROOT
 
-from monitors import history, incidents
+from monitors import history
+from monitors.analysis import incidents
 from monitors.config import load_settings
 from monitors.demo import dashboard_port, free_port
 from monitors.demo.backfill import MARKER, backfill

@@ -232,8 +232,8 @@ def test_the_operations_doc_lists_every_metric_the_sampler_exposes() -> None:
     from prometheus_client import generate_latest
 
     from monitors.config import load_settings
-    from monitors.metrics import Metrics
-    from monitors.sampler import Sampler
+    from monitors.sampling.metrics import Metrics
+    from monitors.sampling.sampler import Sampler
 
     registry = Metrics(Sampler(load_settings())).registry
     exposed = re.findall(r"^# TYPE (\S+) ", generate_latest(registry).decode(), re.MULTILINE)

@@ -15,9 +15,9 @@ from pytest_httpserver import HTTPServer
 from support_servers import DnsServer, refused_port
 from werkzeug import Response
 
+from monitors.cli.doctor import HEADER, Finding, diagnose, redact, with_fallbacks
 from monitors.config import load_settings
-from monitors.doctor import HEADER, Finding, diagnose, redact, with_fallbacks
-from monitors.runner import run_round
+from monitors.sampling.runner import run_round
 
 pytest_plugins = ("support_servers",)
 

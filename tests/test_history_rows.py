@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitors.history.files import _rows_via_json, normalize
-from monitors.schema import SAMPLE_SCHEMA, STATUSES
+from monitors.vocabulary import SAMPLE_SCHEMA, STATUSES
 
 
 def _general(rows, vantage):

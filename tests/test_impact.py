@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from support_samples import at, business, monitor, platform, rounds
 
+from monitors.analysis.impact import estimate, to_json, total, weighted_hours
+from monitors.analysis.incidents import Outage, detect
+from monitors.analysis.uptime import analyse, summary_json
 from monitors.config import Impact
-from monitors.impact import estimate, to_json, total, weighted_hours
-from monitors.incidents import Outage, detect
 from monitors.timeutil import Window
-from monitors.uptime import analyse, summary_json
 
 VALUE = Impact(revenue_per_hour=100, leads_per_hour=2, lead_value=10, ad_spend_per_day=240,
                recapture=0.25)

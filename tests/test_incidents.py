@@ -17,7 +17,7 @@ from support_samples import (
     rounds,
 )
 
-from monitors.incidents import (
+from monitors.analysis.incidents import (
     Outage,
     confirmed_spans,
     detect,

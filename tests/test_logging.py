@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from support_sampler import LocalServer, http_platform, write_config
 
-from monitors import heartbeat
+from monitors.sampling import heartbeat
 
 TEXT_LINE = re.compile(r"^\d\d:\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL) +([\w.]+): (.*)$")
 ROUND = re.compile(r"^round (\d+): ")

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from support_samples import CONFIG, T0, combine, rounds, settings_for, write_history
 
-from monitors.analysis_store import FOLDER, config_key
+from monitors.analysis.stored import FOLDER, config_key
+from monitors.analysis.uptime import analyse_history
 from monitors.timeutil import Window
-from monitors.uptime import analyse_history
 
 ROOT = Path(__file__).resolve().parent.parent
 # two days of rounds every 5 minutes: a ten-round outage on day one, quiet otherwise
@@ -39,7 +39,7 @@ def test_the_sampler_child_compacts_and_stores_the_analysis(past_history):
     settings = past_history
     payload = settings.model_dump_json(exclude={"config": {"alerts"}})
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-m", "monitors.maintenance"], input=payload,
+    done = subprocess.run([sys.executable, "-m", "monitors.cli.maintenance"], input=payload,
                           capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "analysis months written 1"
@@ -52,7 +52,7 @@ def test_the_sampler_child_compacts_and_stores_the_analysis(past_history):
 
 
 def test_the_stored_analysis_gives_the_same_summary_as_the_samples(past_history):
-    from monitors.maintenance import maintain
+    from monitors.cli.maintenance import maintain
 
     settings = past_history
     done = maintain(settings)

@@ -22,8 +22,10 @@ from support_sampler import (
     write_config,
 )
 
-from monitors import heartbeat, history, integrations
-from monitors.sampler import Sampler
+from monitors import history
+from monitors.alerts import hook as integrations
+from monitors.sampling import heartbeat
+from monitors.sampling.sampler import Sampler
 from monitors.timeutil import utcnow
 
 

@@ -8,9 +8,9 @@ import time
 
 from support_servers import HostileServer
 
-from monitors import overload
 from monitors.config import Monitor, Platform
-from monitors.runner import run_round
+from monitors.sampling import overload
+from monitors.sampling.runner import run_round
 from monitors.verdict import platform_verdicts
 
 pytest_plugins = ("support_servers",)

@@ -16,7 +16,8 @@ import pytest
 from conftest import ROOT, TESTS
 from support_sampler import http_platform, wait_for, write_config
 
-from monitors import heartbeat, history
+from monitors import history
+from monitors.sampling import heartbeat
 from monitors.timeutil import utcnow
 
 # What a source distribution of the package needs; everything else in the checkout is not

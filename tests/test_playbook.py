@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from support_alerts import T0, make_outage, make_settings
 
-from monitors.playbook import (
+from monitors.analysis.playbook import (
     playbook_for,
     playbook_lines,
     playbooks_for_down,

@@ -13,10 +13,10 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from monitors.config import Monitor, Platform
-from monitors.politeness import FALLBACK_AFTER_S, MAX_PAUSE_S, Politeness
 from monitors.probes.base import ProbeResult
 from monitors.probes.http import HttpCheck, retry_after_s
-from monitors.runner import run_round
+from monitors.sampling.politeness import FALLBACK_AFTER_S, MAX_PAUSE_S, Politeness
+from monitors.sampling.runner import run_round
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 REFUSED = ProbeResult("unknown", 12.0, 429, "refused", "refused: HTTP 429")

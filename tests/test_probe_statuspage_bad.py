@@ -27,8 +27,8 @@ from werkzeug import Response
 from monitors.probes.base import ProbeContext, make_client
 from monitors.probes.status_common import iso
 from monitors.probes.status_formats import Options, PayloadError, normalise, parse, parse_time
-from monitors.runner import run_check
-from monitors.schema import STATUSES
+from monitors.sampling.runner import run_check
+from monitors.vocabulary import STATUSES
 
 DISCORD = "statuspage_discord_operational.json"
 SUMMARY = "/api/v2/summary.json"

@@ -13,8 +13,9 @@ import pytest
 import tomli_w
 from support_sampler import Target, http_platform, settings_for, wait_for, write_config
 
-from monitors import heartbeat, recorded
-from monitors.sampler import Sampler
+from monitors.history import recorded
+from monitors.sampling import heartbeat
+from monitors.sampling.sampler import Sampler
 
 
 @pytest.fixture

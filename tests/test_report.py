@@ -12,12 +12,12 @@ import pyarrow as pa
 import pytest
 from support_samples import at, frame, platform
 
-from monitors import export, report_html, tables
-from monitors.export import neutralise, safe_cell
-from monitors.impact import ImpactEstimate
-from monitors.incidents import Outage
-from monitors.schema import SAMPLE_SCHEMA
+from monitors.analysis.impact import ImpactEstimate
+from monitors.analysis.incidents import Outage
+from monitors.output import export, report_html, tables
+from monitors.output.export import neutralise, safe_cell
 from monitors.timeutil import Window
+from monitors.vocabulary import SAMPLE_SCHEMA
 
 HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+SUM(1,2)", "-2+3", "@cmd",
            "\tTAB", "\rCR"]
@@ -175,7 +175,7 @@ def test_a_window_without_outages_says_so():
 
 @pytest.mark.skipif(not shutil.which("chromium"), reason="needs Debian's chromium")
 def test_report_charts_render_as_png_on_the_system_chromium():
-    from monitors import report
+    from monitors.output import report
 
     data = report_data([_outage()], [EVIL, INSTA])
     report.add_images(data)

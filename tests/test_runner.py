@@ -12,8 +12,8 @@ from support_servers import HostileServer, refused_port, timed
 from monitors.config import Monitor, Platform
 from monitors.probes import PROBES
 from monitors.probes.base import OfficialInfo, ProbeResult, make_client
-from monitors.runner import Round, offline_reason, run_round
-from monitors.schema import COLUMNS
+from monitors.sampling.runner import Round, offline_reason, run_round
+from monitors.vocabulary import COLUMNS
 
 pytest_plugins = ("support_servers",)
 

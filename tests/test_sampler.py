@@ -19,8 +19,16 @@ from support_sampler import (
     write_config,
 )
 
-from monitors import heartbeat, history, incidents
-from monitors.sampler import Sampler, SamplerBusy, round_verdicts, spread_for, start_embedded
+from monitors import history
+from monitors.analysis import incidents
+from monitors.sampling import heartbeat
+from monitors.sampling.sampler import (
+    Sampler,
+    SamplerBusy,
+    round_verdicts,
+    spread_for,
+    start_embedded,
+)
 from monitors.timeutil import utcnow
 
 

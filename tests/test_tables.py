@@ -8,10 +8,12 @@ import pandas as pd
 import pytest
 from support_samples import at, business, combine, monitor, platform, rounds
 
-from monitors import incidents, live, present, tables
+from monitors.analysis import incidents
+from monitors.analysis.impact import ImpactEstimate
+from monitors.analysis.incidents import Outage
 from monitors.config import Impact
-from monitors.impact import ImpactEstimate
-from monitors.incidents import Outage
+from monitors.output import board as live
+from monitors.output import present, tables
 
 INSTA = platform("insta", name="Instagram")
 FB = platform("fb", name="Facebook")

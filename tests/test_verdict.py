@@ -10,8 +10,11 @@ import numpy as np
 import pytest
 from support_samples import T0, frame, monitor, platform, rounds
 
-from monitors import incidents, live, runner, sampler, verdict, verdicts
+from monitors import verdict
+from monitors.analysis import incidents, verdicts
 from monitors.config import Platform
+from monitors.output import board as live
+from monitors.sampling import runner, sampler
 
 # A check's answer -> (status, error, http_status) as the probes record it.
 ANSWERS = {

@@ -14,7 +14,7 @@ from monitors.config import Settings
 
 def state_dir(settings: Settings) -> Path:
     """Where alert state lives (shared with the sampler): DATA/state, or a local folder for S3."""
-    from monitors.statefile import local_state_dir
+    from monitors.history.state import local_state_dir
 
     return local_state_dir(settings.data)
 

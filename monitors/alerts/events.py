@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from monitors.alerts import messages
+from monitors.analysis.playbook import states_from_outages
 from monitors.config import Settings
-from monitors.playbook import states_from_outages
 
 if TYPE_CHECKING:  # only for hints: alerts need not load pandas with the detector
-    from monitors.incidents import Outage
+    from monitors.analysis.incidents import Outage
 
 EventKind = Literal[
     "opened", "resolved", "degraded", "provider", "vantage_offline", "vantage_online", "digest"

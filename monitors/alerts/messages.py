@@ -6,13 +6,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from monitors.analysis.playbook import playbook_for, playbook_lines
 from monitors.config import Platform, Settings
-from monitors.playbook import playbook_for, playbook_lines
 from monitors.timeutil import format_duration, format_local
 
 if TYPE_CHECKING:  # only for hints: alerts need not load pandas with the detector
-    from monitors.impact import ImpactEstimate
-    from monitors.incidents import Outage
+    from monitors.analysis.impact import ImpactEstimate
+    from monitors.analysis.incidents import Outage
 
 _WHEN = "%a %d %b %H:%M %Z"
 

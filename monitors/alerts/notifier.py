@@ -20,7 +20,7 @@ from monitors.config import Settings
 from monitors.timeutil import utcnow
 
 if TYPE_CHECKING:  # only for hints: alerts need not load pandas with the detector
-    from monitors.incidents import Outage
+    from monitors.analysis.incidents import Outage
 
 log = logging.getLogger("monitors.alerts")
 

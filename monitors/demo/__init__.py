@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from monitors import history, statefile
+from monitors import history
 from monitors.config import Settings
 from monitors.demo.backfill import NOTE, backfill, write_marker
 from monitors.demo.config import (
@@ -27,7 +27,8 @@ from monitors.demo.config import (
 )
 from monitors.demo.servers import SimPlatforms
 from monitors.demo.story import CAST, CYCLE_S, Story
-from monitors.sampler import Sampler, SamplerBusy
+from monitors.history import state as statefile
+from monitors.sampling.sampler import Sampler, SamplerBusy
 from monitors.timeutil import format_duration
 
 ROOT = Path(__file__).resolve().parents[2]

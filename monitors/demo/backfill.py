@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from monitors import history, statefile
+from monitors import history
 from monitors.config import Platform, Settings
-from monitors.schema import SAMPLE_SCHEMA
+from monitors.history import state as statefile
+from monitors.vocabulary import SAMPLE_SCHEMA
 
 log = logging.getLogger("monitors.demo")
 
@@ -207,7 +208,7 @@ def backfill(settings: Settings, span_s: float, *, end: datetime | None = None) 
     for batch in table.to_batches(max_chunksize=200_000):
         writer.append(pa.Table.from_batches([batch]))
     writer.close()
-    from monitors.maintenance import maintain
+    from monitors.cli.maintenance import maintain
 
     done = maintain(settings)
     log.info("demo: backfilled %d synthetic samples over %.0f days", table.num_rows,

@@ -57,7 +57,7 @@ from monitors.history.scan import (
 )
 from monitors.history.store import is_object_store, open_store
 from monitors.history.view import View, name_set, with_vantage_column
-from monitors.schema import COLUMNS, SAMPLE_SCHEMA
+from monitors.vocabulary import COLUMNS, SAMPLE_SCHEMA
 
 BATCH_ROWS = 65_536
 # the sample columns compute_rollups reads (detail and http_status are not needed)

@@ -11,8 +11,8 @@ from typing import Annotated
 import httpx
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from monitors.schema import DETAIL_MAX, Status
 from monitors.timeutil import parse_duration
+from monitors.vocabulary import DETAIL_MAX, Status
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 """Seconds; accepts "30s", "5m", "1h" or a number of seconds in config."""

@@ -23,8 +23,8 @@ from monitors.probes.base import (
     elapsed_ms,
     short,
 )
-from monitors.schema import ErrorClass
 from monitors.verdict import is_refusal
+from monitors.vocabulary import ErrorClass
 
 
 class HttpCheck(CheckBase):

@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from monitors.intervals import EMPTY, NS, Spans, spans_of, to_ns
+from monitors.analysis.intervals import EMPTY, NS, Spans, spans_of, to_ns
 from monitors.timeutil import Window, parse_hours, utcnow
 
 if TYPE_CHECKING:
+    from monitors.analysis.incidents import Outage
     from monitors.config import Business, Impact
-    from monitors.incidents import Outage
 
 _MINUTE = 60 * NS
 _HOUR = 3600 * NS

@@ -15,7 +15,6 @@ import json
 import logging
 from typing import Any
 
-from monitors import statefile
 from monitors.config import (
     Config,
     ConfigError,
@@ -24,6 +23,7 @@ from monitors.config import (
     merge_platforms,
     resolve_config_path,
 )
+from monitors.history import state as statefile
 from monitors.timeutil import utcnow
 
 log = logging.getLogger("monitors.recorded")

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from monitors import present
-from monitors.intervals import ns_array
+from monitors.analysis.intervals import ns_array
+from monitors.output import present
 
 STATUS_COLORS = {"up": "#16a34a", "degraded": "#f59e0b", "down": "#dc2626", "unknown": "#94a3b8",
                  "refused": "#64748b"}  # refused: a darker grey, still "can't see"

@@ -8,11 +8,11 @@ import sys
 from collections.abc import Sequence, Set
 from datetime import datetime
 
-from monitors import loaders
+from monitors.analysis import loaders
+from monitors.analysis.incidents import Outage, group_by_provider, outage_to_json
+from monitors.analysis.uptime import Analysis, analyse_history, summary_json
 from monitors.config import ConfigError, Settings
-from monitors.incidents import Outage, group_by_provider, outage_to_json
 from monitors.timeutil import format_duration, format_local, parse_window, utcnow
-from monitors.uptime import Analysis, analyse_history, summary_json
 
 
 def _analysis(args: argparse.Namespace, settings: Settings, now: datetime) -> Analysis:

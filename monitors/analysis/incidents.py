@@ -26,13 +26,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from monitors.config import Business, Monitor, Platform
-from monitors.evidence import Rows, describe, official_runs
-from monitors.evidence import probable_cause as probable_cause  # re-exported
-from monitors.impact import ImpactEstimate, estimate_all
-from monitors.intervals import NS, from_ns
-from monitors.timeutil import utcnow
-from monitors.verdicts import (
+from monitors.analysis.evidence import Rows, describe, official_runs
+from monitors.analysis.evidence import probable_cause as probable_cause  # re-exported
+from monitors.analysis.impact import ImpactEstimate, estimate_all
+from monitors.analysis.intervals import NS, from_ns
+from monitors.analysis.verdicts import (
     DEGRADED,
     DOWN,
     GAP_ROUNDS,
@@ -42,6 +40,8 @@ from monitors.verdicts import (
     relevant_rows,
     vantage_rounds,
 )
+from monitors.config import Business, Monitor, Platform
+from monitors.timeutil import utcnow
 
 Severity = Literal["down", "degraded"]
 

@@ -7,10 +7,11 @@ from datetime import datetime
 
 import pandas as pd
 
-from monitors import impact, present
+from monitors.analysis import impact
+from monitors.analysis.impact import ImpactEstimate
+from monitors.analysis.incidents import Outage
 from monitors.config import Business, Impact, Platform
-from monitors.impact import ImpactEstimate
-from monitors.incidents import Outage
+from monitors.output import present
 
 
 def uptime_table(summaries: Mapping[str, dict], platforms: Sequence[Platform]) -> pd.DataFrame:
@@ -156,7 +157,7 @@ def _vendor_text(title: str, lead: str) -> str:
 
 def provider_incidents(outages: Sequence[Outage], tz: str, *, now: datetime) -> pd.DataFrame:
     """Outages that hit several platforms of one provider at once, newest first."""
-    from monitors.incidents import group_by_provider
+    from monitors.analysis.incidents import group_by_provider
 
     rows = [{"Incident": group.title, "Started": present.local_time(group.start, tz),
              "Duration": present.duration(((group.end or now) - group.start).total_seconds()),

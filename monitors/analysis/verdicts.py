@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from monitors import verdict
-from monitors.intervals import ns_array
-from monitors.schema import COLUMNS
+from monitors.analysis.intervals import ns_array
 from monitors.verdict import DEGRADED, DOWN, REFUSED, SKIP, UP, RowFlags, row_flags
+from monitors.vocabulary import COLUMNS
 
 __all__ = ["DEGRADED", "DOWN", "REFUSED", "SKIP", "UP"]
 HOUR_NS = 3600 * 10**9

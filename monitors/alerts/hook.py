@@ -9,10 +9,10 @@ from datetime import timedelta
 import pandas as pd
 
 from monitors.config import Settings
-from monitors.runner import Round
-from monitors.sampler import Sampler
-from monitors.schema import COLUMNS
+from monitors.sampling.runner import Round
+from monitors.sampling.sampler import Sampler
 from monitors.timeutil import utcnow
+from monitors.vocabulary import COLUMNS
 
 log = logging.getLogger("monitors.integrations")
 
@@ -24,7 +24,7 @@ class AlertHook:
 
     def __init__(self, sampler: Sampler, settings: Settings):
         from monitors.alerts import Notifier
-        from monitors.statefile import local_state_dir
+        from monitors.history.state import local_state_dir
 
         self.settings = settings
         self.sampler = sampler
@@ -51,7 +51,7 @@ class AlertHook:
         return pd.concat(frames, ignore_index=True) if frames else own
 
     def __call__(self, result: Round) -> None:
-        from monitors import incidents
+        from monitors.analysis import incidents
 
         samples = self.recent_samples(result)
         outages = incidents.detect(
@@ -71,7 +71,7 @@ def attach(
     """Wire alerts, the dead-man's switch and metrics to a started sampler; returns them."""
     attached: dict = {}
     if settings.monitor.heartbeat_url:
-        from monitors.deadman import Pinger
+        from monitors.sampling.deadman import Pinger
 
         pinger = Pinger(settings.monitor.heartbeat_url, user_agent=settings.monitor.user_agent)
 
@@ -93,7 +93,7 @@ def attach(
             sampler.add_hook(hook)
             attached["alerts"] = hook
     if metrics_port is not None:
-        from monitors.metrics import Metrics
+        from monitors.sampling.metrics import Metrics
 
         metrics = Metrics(sampler)
         sampler.add_hook(metrics.observe)

@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from monitors import history, statefile
+from monitors import history
+from monitors.analysis.incidents import Outage
 from monitors.config import Platform, Settings
-from monitors.incidents import Outage
+from monitors.history import state as statefile
 from monitors.timeutil import Window, parse_window, utcnow
 
 log = logging.getLogger("monitors.loaders")
@@ -54,8 +55,8 @@ def recent_samples(settings: Settings, minutes: float, *, now: datetime | None =
 
 
 def analysis(settings: Settings, where: Scope, *, now: datetime | None = None):
-    """Outages, uptime, daily series and impact for the scope (monitors.uptime.Analysis)."""
-    from monitors import uptime
+    """Outages, uptime, daily series and impact for the scope (monitors.analysis.uptime.Analysis)."""
+    from monitors.analysis import uptime
 
     return uptime.analyse_history(settings, where.window, platforms=list(where.platforms) or None,
                                   now=now or where.window.end,
@@ -69,7 +70,7 @@ def outages(settings: Settings, where: Scope) -> list[Outage]:
 
 def summary(settings: Settings, where: Scope) -> dict:
     """The summary JSON of DESIGN.md for the window."""
-    from monitors import uptime
+    from monitors.analysis import uptime
 
     return uptime.summary_json(analysis(settings, where))
 
@@ -132,7 +133,7 @@ def missing_history(settings: Settings) -> str | None:
 
 def vantages(settings: Settings, *, days: float = 30, now: datetime | None = None) -> list[str]:
     """Vantage names with history in the last `days` (hourly roll-ups) or a heartbeat."""
-    from monitors import heartbeat
+    from monitors.sampling import heartbeat
 
     end = now or utcnow()
     names = {b.get("vantage") for b in heartbeat.read_heartbeats(

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from monitors.impact import ImpactEstimate
-from monitors.incidents import Outage
-from monitors.intervals import EMPTY, Spans, from_ns, to_ns
+from monitors.analysis.impact import ImpactEstimate
+from monitors.analysis.incidents import Outage
+from monitors.analysis.intervals import EMPTY, Spans, from_ns, to_ns
 
 Bounds = Mapping[str, tuple[int, int]]  # platform -> [lo, hi) in ns
 

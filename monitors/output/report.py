@@ -14,9 +14,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from monitors import charts, export, history, images, loaders, present, report_html, tables
+from monitors import history
+from monitors.analysis import loaders
 from monitors.config import Settings
-from monitors.export import neutralise, safe_cell
+from monitors.output import charts, export, images, present, report_html, tables
+from monitors.output.export import neutralise, safe_cell
 from monitors.timeutil import Window, utcnow
 
 __all__ = ["build_report", "cli_export", "cli_report", "export_csv", "neutralise", "safe_cell"]
@@ -100,7 +102,7 @@ def cli_export(args, settings: Settings) -> int:
 def report_data(analysis, previous: dict, platforms, settings: Settings, *, label: str,
                 now: datetime) -> report_html.ReportData:
     """The report's content from an uptime.Analysis and the previous window's summary."""
-    from monitors import uptime
+    from monitors.analysis import uptime
 
     this = uptime.summary_json(analysis)
     frame = tables.incident_frame(analysis.outages, platforms, now=now)

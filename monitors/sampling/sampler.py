@@ -21,10 +21,13 @@ from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEve
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitors import heartbeat, history, overload, recorded, runner, statefile, verdict
-from monitors.changelog import ChangeLog
+from monitors import history, verdict
 from monitors.config import Platform, Settings
-from monitors.politeness import Politeness
+from monitors.history import recorded
+from monitors.history import state as statefile
+from monitors.sampling import heartbeat, overload, runner
+from monitors.sampling.changelog import ChangeLog
+from monitors.sampling.politeness import Politeness
 from monitors.timeutil import utcnow
 
 log = logging.getLogger("monitors.sampler")
@@ -103,7 +106,9 @@ class Sampler:
         """Take the writer lock and start scheduling; SamplerBusy if another sampler writes."""
         self._lock = history.acquire_writer_lock(self.data, self.vantage)
         if self._lock is None:
-            from monitors.datadir import lock_failure  # busy, or read-only / a folder in the way
+            from monitors.history.datadir import (
+                lock_failure,  # busy, or read-only / a folder in the way
+            )
 
             raise SamplerBusy(lock_failure(self.data, self.vantage))
         try:
@@ -286,7 +291,7 @@ class Sampler:
             filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
         settings = self.settings.model_dump_json(exclude={"config": {"alerts"}})
         try:
-            done = subprocess.run([sys.executable, "-m", "monitors.maintenance"],
+            done = subprocess.run([sys.executable, "-m", "monitors.cli.maintenance"],
                                   input=settings, capture_output=True, text=True, env=env,
                                   timeout=max(600.0, self.monitor.compact_every))
         except (OSError, subprocess.TimeoutExpired) as exc:
@@ -388,7 +393,7 @@ def start_embedded(settings: Settings) -> Handle | None:
     except SamplerBusy as exc:
         log.info("%s; the dashboard only reads", exc)
         return None
-    from monitors import integrations
+    from monitors.alerts import hook as integrations
 
     integrations.attach(sampler, settings)
     handle = Handle(sampler)
@@ -415,7 +420,7 @@ def cli_run(args, settings: Settings) -> int:
     except SamplerBusy as exc:
         print(f"error: {exc}")
         return 1
-    from monitors import integrations
+    from monitors.alerts import hook as integrations
 
     integrations.attach(
         sampler, settings, metrics_port=args.metrics_port, metrics_host=args.metrics_host

@@ -37,10 +37,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from monitors.analysis.findings import Findings, from_json, join, to_json
+from monitors.analysis.intervals import NS, from_ns, ns_array, to_ns
+from monitors.analysis.verdicts import GAP_ROUNDS
 from monitors.config import Platform, Settings
-from monitors.findings import Findings, from_json, join, to_json
-from monitors.intervals import NS, from_ns, ns_array, to_ns
-from monitors.verdicts import GAP_ROUNDS
 
 log = logging.getLogger("monitors.analysis")
 
@@ -51,8 +51,9 @@ DAY_NS = 24 * HOUR_NS
 MARGIN_NS = 2 * HOUR_NS  # detection of a stretch starts this long before its first cut
 KEEP_OTHER_KEYS_S = 7 * 86400  # findings of other configs are removed after a week unused
 # the code a stored month's findings depend on (a change to any redoes them), by module name
-_MODULES = ("analysis_store", "coverage", "evidence", "findings", "impact", "incidents",
-            "intervals", "uptime", "verdict", "verdicts")
+_MODULES = ("analysis.stored", "analysis.coverage", "analysis.evidence", "analysis.findings",
+            "analysis.impact", "analysis.incidents", "analysis.intervals", "analysis.uptime",
+            "verdict", "analysis.verdicts")
 
 
 def eligible(settings: Settings, platforms: Sequence[Platform] | None = None) -> list[Platform]:
@@ -153,10 +154,10 @@ def materialise(settings: Settings, *, now: datetime | None = None) -> dict[str,
     """Store the findings of every complete month not yet stored (or changed since); returns
     what it did. Safe to run at any time and from any process: files are replaced whole."""
     from monitors import history
-    from monitors.coverage import coverage_from_rollups
+    from monitors.analysis.coverage import coverage_from_rollups
+    from monitors.analysis.uptime import context_s, find, longest_interval
     from monitors.history.scan import list_samples
     from monitors.history.store import open_store
-    from monitors.uptime import context_s, find, longest_interval
 
     began = time.perf_counter()
     now = now or datetime.now(UTC)

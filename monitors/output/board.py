@@ -8,10 +8,11 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from monitors import present, verdict
+from monitors import verdict
+from monitors.analysis.incidents import Outage
 from monitors.config import Platform
-from monitors.incidents import Outage
-from monitors.schema import OFFICIAL_INDICATOR_STATUS
+from monitors.output import present
+from monitors.vocabulary import OFFICIAL_INDICATOR_STATUS
 
 _ROUND = ["vantage", "platform", "ts"]
 ROUND_COLUMNS = [*_ROUND, "status", "failing", "ok", "refused", "latency_ms", "offline",

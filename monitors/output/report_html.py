@@ -11,7 +11,7 @@ from string import Template
 
 import pandas as pd
 
-from monitors import charts, present
+from monitors.output import charts, present
 from monitors.timeutil import Window
 
 

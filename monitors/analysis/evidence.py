@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from monitors.intervals import to_ns
+from monitors.analysis.intervals import to_ns
 
 if TYPE_CHECKING:
-    from monitors.incidents import Outage
-    from monitors.verdicts import Prepared
+    from monitors.analysis.incidents import Outage
+    from monitors.analysis.verdicts import Prepared
 
 _CAUSES = {
     "dns": "DNS / routing (network-level)",

@@ -7,7 +7,7 @@ import os
 import socket
 from datetime import datetime
 
-from monitors import statefile
+from monitors.history import state as statefile
 from monitors.timeutil import format_duration, utcnow
 
 STALE_INTERVALS = 3  # no round for this many intervals -> stale

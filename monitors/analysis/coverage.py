@@ -8,10 +8,10 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from monitors.incidents import Detection
-from monitors.intervals import EMPTY, NS, Spans, ns_array, to_ns
+from monitors.analysis.incidents import Detection
+from monitors.analysis.intervals import EMPTY, NS, Spans, ns_array, to_ns
+from monitors.analysis.verdicts import HOUR_NS, SKIP
 from monitors.timeutil import Window
-from monitors.verdicts import HOUR_NS, SKIP
 
 
 def unknown_spans(detection: Detection) -> dict[str, Spans]:

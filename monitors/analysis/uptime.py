@@ -19,27 +19,27 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from monitors.config import Business, Monitor, Platform, Settings
-from monitors.coverage import (
+from monitors.analysis.coverage import (
     coverage_from_rollups,
     coverage_from_samples,
     offline_spans,
     offline_totals,
     unknown_spans,
 )
-from monitors.findings import Findings, join, offline_by_vantage
-from monitors.impact import (
+from monitors.analysis.findings import Findings, join, offline_by_vantage
+from monitors.analysis.impact import (
     ImpactEstimate,
     estimate_all,
     general_assumptions,
     total,
     value_assumptions,
 )
-from monitors.impact import to_json as impact_json
-from monitors.incidents import Outage, detect_timeline, iso
-from monitors.intervals import EMPTY, Spans, from_ns, intersect, spans_of, to_ns
+from monitors.analysis.impact import to_json as impact_json
+from monitors.analysis.incidents import Outage, detect_timeline, iso
+from monitors.analysis.intervals import EMPTY, Spans, from_ns, intersect, spans_of, to_ns
+from monitors.analysis.verdicts import GAP_ROUNDS, HOUR_NS
+from monitors.config import Business, Monitor, Platform, Settings
 from monitors.timeutil import Window, parse_window, utcnow, zone
-from monitors.verdicts import GAP_ROUNDS, HOUR_NS
 
 log = logging.getLogger("monitors.analysis")
 
@@ -290,7 +290,7 @@ def analyse_history(
     stored: dict[str, tuple[int, int]] = {}
     pieces: list[Findings] = []
     if materialised and not vantages:
-        from monitors import analysis_store
+        from monitors.analysis import stored as analysis_store
 
         try:
             stored, middle = analysis_store.middle(settings, chosen, to_ns(window.start),

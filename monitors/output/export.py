@@ -10,9 +10,9 @@ from typing import IO, Any
 import pandas as pd
 import pyarrow as pa
 
-from monitors import present, tables
+from monitors.analysis.incidents import Outage
 from monitors.config import Platform
-from monitors.incidents import Outage
+from monitors.output import present, tables
 from monitors.timeutil import Window
 
 # A spreadsheet treats a cell starting with one of these as a formula (OWASP CSV injection).

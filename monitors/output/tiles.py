@@ -8,7 +8,7 @@ from string import Template
 
 import pandas as pd
 
-from monitors import charts, present
+from monitors.output import charts, present
 
 CSS = Template("""
 <style>

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal
 from monitors.config import Platform
 
 if TYPE_CHECKING:  # only for hints: alerts need not load pandas with the detector
-    from monitors.incidents import Outage
+    from monitors.analysis.incidents import Outage
 
 REVIEW_AFTER_DAYS = 90  # a plan older than a quarter has usually drifted from how the team works
 

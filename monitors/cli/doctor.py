@@ -32,7 +32,7 @@ from monitors import verdict
 from monitors.config import Platform, Settings
 from monitors.probes import AnyCheck
 from monitors.probes.base import ProbeResult, short
-from monitors.runner import Round, control_check, run_round
+from monitors.sampling.runner import Round, control_check, run_round
 
 VERDICTS = ("ok", "refused", "failed", "unknown")
 CONTROL = "(control)"  # the platform field of a reachability control's finding

@@ -14,9 +14,8 @@ from typing import Any
 
 import httpx
 
-from monitors import overload, verdict
+from monitors import verdict
 from monitors.config import Monitor, Platform, Settings
-from monitors.politeness import Politeness
 from monitors.probes import PROBES, AnyCheck
 from monitors.probes.base import (
     OfficialInfo,
@@ -28,10 +27,12 @@ from monitors.probes.base import (
 )
 from monitors.probes.http import HttpCheck
 from monitors.probes.tcp import TcpCheck
-from monitors.schema import COLUMNS
+from monitors.sampling import overload
+from monitors.sampling.politeness import Politeness
 from monitors.timeutil import utcnow
+from monitors.vocabulary import COLUMNS
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("monitors.runner")
 
 # The cross-provider rule (DESIGN.md "Own network vs platform").
 OFFLINE_MIN_PLATFORMS = 3

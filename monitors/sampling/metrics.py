@@ -9,11 +9,11 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_serv
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from monitors.schema import STATUSES
+from monitors.vocabulary import STATUSES
 
 if TYPE_CHECKING:
-    from monitors.runner import Round
-    from monitors.sampler import Sampler
+    from monitors.sampling.runner import Round
+    from monitors.sampling.sampler import Sampler
 
 
 class _SamplerCollector(Collector):

@@ -24,7 +24,7 @@ def maintain(settings: Settings) -> dict[str, Any]:
     if stats.get("skipped"):
         return {"compaction": stats}
     try:
-        from monitors.analysis_store import materialise
+        from monitors.analysis.stored import materialise
 
         analysis: dict[str, Any] = materialise(settings)
     except Exception as exc:  # the history is fine; only the shortcut is missing
