@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from monitors import access
-from monitors.analysis import loaders, uptime
+from monitors.analysis import loaders, summary
 from monitors.config import ConfigError, Settings, load_settings
 from monitors.output import board as live
 from monitors.output import charts, present, report, tables, tiles
@@ -88,7 +88,7 @@ def cached_analysis(_settings: Settings, key: tuple, start: datetime, end: datet
 def summary_of(settings: Settings, key: tuple, start: datetime, end: datetime,
                platforms: tuple = (), vantages: tuple = ()) -> dict:
     """The summary JSON of a (cached) analysis."""
-    return uptime.summary_json(cached_analysis(settings, key, start, end, platforms, vantages))
+    return summary.summary_json(cached_analysis(settings, key, start, end, platforms, vantages))
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=32)
@@ -334,7 +334,7 @@ def window_data(settings: Settings, f: Filters):
     prev = f.window.previous()
     this = cached_analysis(settings, key, f.window.start, f.window.end, f.platforms, f.vantages)
     before = summary_of(settings, key, prev.start, prev.end, f.platforms, f.vantages)
-    return this, uptime.summary_json(this), before
+    return this, summary.summary_json(this), before
 
 
 def history_page(settings: Settings, f: Filters) -> None:

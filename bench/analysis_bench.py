@@ -1,6 +1,6 @@
 """Analysis benchmark: `summary --since 365d` on the one-year history vs a full raw scan.
 
-Times `monitors.analysis.uptime.summarize()` over the whole benchmark history (outages with
+Times `monitors.analysis.windows.summarize()` over the whole benchmark history (outages with
 confirmation, recovery and quorum, uptime per platform, impact) and divides it by one full
 DuckDB scan of every raw sample doing the daily-uptime aggregation of bench/history_bench.py
 (target <= 0.1). First it stores the month-by-month analysis as compaction does
@@ -31,7 +31,9 @@ from bench.synth import CHECKS, PLATFORMS  # noqa: E402
 from monitors import history  # noqa: E402
 from monitors.analysis import stored as analysis_store  # noqa: E402
 from monitors.analysis.incidents import detect  # noqa: E402
-from monitors.analysis.uptime import analyse_history, context_s, summarize, summary_json  # noqa: E402
+from monitors.analysis.summary import summary_json  # noqa: E402
+from monitors.analysis.uptime import context_s  # noqa: E402
+from monitors.analysis.windows import analyse_history, summarize  # noqa: E402
 from monitors.config import Settings, parse_config  # noqa: E402
 from monitors.timeutil import Window  # noqa: E402
 

@@ -33,7 +33,9 @@ from monitors.analysis.findings import Findings, from_json, to_json
 from monitors.analysis.impact import ImpactEstimate
 from monitors.analysis.incidents import Outage, detect_timeline
 from monitors.analysis.intervals import EMPTY, NS, Spans, to_ns
-from monitors.analysis.uptime import Analysis, analyse_history, summary_json
+from monitors.analysis.summary import summary_json
+from monitors.analysis.uptime import Analysis
+from monitors.analysis.windows import analyse_history
 from monitors.config import Settings
 from monitors.history import HistoryWriter, compact, read_samples
 from monitors.timeutil import Window

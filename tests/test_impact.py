@@ -9,7 +9,8 @@ from support_samples import at, business, monitor, platform, rounds
 
 from monitors.analysis.impact import estimate, to_json, total, weighted_hours
 from monitors.analysis.incidents import Outage, detect
-from monitors.analysis.uptime import analyse, summary_json
+from monitors.analysis.summary import summary_json
+from monitors.analysis.uptime import analyse
 from monitors.config import Impact
 from monitors.timeutil import Window
 

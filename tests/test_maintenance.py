@@ -13,7 +13,7 @@ import pytest
 from support_samples import CONFIG, T0, combine, rounds, settings_for, write_history
 
 from monitors.analysis.stored import FOLDER, config_key
-from monitors.analysis.uptime import analyse_history
+from monitors.analysis.windows import analyse_history
 from monitors.timeutil import Window
 
 ROOT = Path(__file__).resolve().parent.parent

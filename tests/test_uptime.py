@@ -12,14 +12,8 @@ from support_samples import at, business, combine, monitor, platform, rounds
 from monitors.analysis.coverage import coverage_from_rollups
 from monitors.analysis.incidents import Outage
 from monitors.analysis.intervals import NS, Spans, intersect, to_ns
-from monitors.analysis.uptime import (
-    analyse,
-    compare_summaries,
-    daily_table,
-    day_edges,
-    summary_json,
-    uptime_table,
-)
+from monitors.analysis.summary import compare_summaries, summary_json
+from monitors.analysis.uptime import analyse, daily_table, day_edges, uptime_table
 from monitors.config import Impact
 from monitors.timeutil import Window
 
@@ -200,7 +194,7 @@ def history_settings(data_dir, tmp_path):
 def test_summarize_reads_the_history_and_matches_an_analysis_of_the_raw_samples(
     history_settings,
 ):
-    from monitors.analysis.uptime import summarize
+    from monitors.analysis.windows import summarize
 
     settings, samples = history_settings
     summary = summarize(settings, SIX_HOURS, now=SIX_HOURS.end)
@@ -217,7 +211,7 @@ def test_summarize_reads_the_history_and_matches_an_analysis_of_the_raw_samples(
 
 
 def test_summarize_counts_only_the_time_the_history_covers(history_settings):
-    from monitors.analysis.uptime import summarize
+    from monitors.analysis.windows import summarize
 
     settings, _ = history_settings
     week = Window(SIX_HOURS.end - timedelta(days=7), SIX_HOURS.end)
@@ -227,7 +221,7 @@ def test_summarize_counts_only_the_time_the_history_covers(history_settings):
 
 
 def test_summarize_accepts_a_look_back_and_a_platform_filter(history_settings):
-    from monitors.analysis.uptime import summarize
+    from monitors.analysis.windows import summarize
 
     settings, _ = history_settings
     summary = summarize(settings, "6h", platforms=["facebook"], now=SIX_HOURS.end)
@@ -237,7 +231,7 @@ def test_summarize_accepts_a_look_back_and_a_platform_filter(history_settings):
 
 
 def test_daily_uptime_from_history_is_per_local_day(history_settings):
-    from monitors.analysis.uptime import daily_uptime
+    from monitors.analysis.windows import daily_uptime
 
     settings, _ = history_settings
     daily = daily_uptime(settings, SIX_HOURS, now=SIX_HOURS.end)
@@ -246,7 +240,7 @@ def test_daily_uptime_from_history_is_per_local_day(history_settings):
 
 
 def test_period_comparison_reads_both_windows(history_settings):
-    from monitors.analysis.uptime import compare_periods
+    from monitors.analysis.windows import compare_periods
 
     settings, _ = history_settings
     second_half = Window(at(180), at(360))

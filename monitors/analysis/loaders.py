@@ -56,9 +56,9 @@ def recent_samples(settings: Settings, minutes: float, *, now: datetime | None =
 
 def analysis(settings: Settings, where: Scope, *, now: datetime | None = None):
     """Outages, uptime, daily series and impact for the scope (monitors.analysis.uptime.Analysis)."""
-    from monitors.analysis import uptime
+    from monitors.analysis import windows
 
-    return uptime.analyse_history(settings, where.window, platforms=list(where.platforms) or None,
+    return windows.analyse_history(settings, where.window, platforms=list(where.platforms) or None,
                                   now=now or where.window.end,
                                   vantages=list(where.vantages) or None)
 
@@ -70,9 +70,8 @@ def outages(settings: Settings, where: Scope) -> list[Outage]:
 
 def summary(settings: Settings, where: Scope) -> dict:
     """The summary JSON of DESIGN.md for the window."""
-    from monitors.analysis import uptime
 
-    return uptime.summary_json(analysis(settings, where))
+    return summary.summary_json(analysis(settings, where))
 
 
 def daily(settings: Settings, where: Scope) -> pd.DataFrame:

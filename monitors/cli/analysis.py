@@ -10,7 +10,9 @@ from datetime import datetime
 
 from monitors.analysis import loaders
 from monitors.analysis.incidents import Outage, group_by_provider, outage_to_json
-from monitors.analysis.uptime import Analysis, analyse_history, summary_json
+from monitors.analysis.summary import summary_json
+from monitors.analysis.uptime import Analysis
+from monitors.analysis.windows import analyse_history
 from monitors.config import ConfigError, Settings
 from monitors.timeutil import format_duration, format_local, parse_window, utcnow
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from monitors import history
-from monitors.analysis import loaders
+from monitors.analysis import loaders, summary
 from monitors.config import Settings
 from monitors.output import charts, export, images, present, report_html, tables
 from monitors.output.export import neutralise, safe_cell
@@ -102,9 +102,8 @@ def cli_export(args, settings: Settings) -> int:
 def report_data(analysis, previous: dict, platforms, settings: Settings, *, label: str,
                 now: datetime) -> report_html.ReportData:
     """The report's content from an uptime.Analysis and the previous window's summary."""
-    from monitors.analysis import uptime
 
-    this = uptime.summary_json(analysis)
+    this = summary.summary_json(analysis)
     frame = tables.incident_frame(analysis.outages, platforms, now=now)
     currency = settings.business.currency
     return report_html.ReportData(
