@@ -71,10 +71,10 @@ class _Stats:
     vantage_offline: bool | None = None
     last_counts: dict[str, int] = field(default_factory=dict)
     refused_checks: int = 0  # samples the platforms refused (never failures)
-
     last_loop_lag_s: float = 0.0  # how late the probe loop woke at worst in the last round
     max_loop_lag_s: float = 0.0
     overloaded_rounds: int = 0  # rounds whose timeouts were our own starvation
+
 
 class Sampler:
     """Runs rounds of checks on a schedule and writes them to the history."""
@@ -329,12 +329,12 @@ class Sampler:
             "vantage_offline": stats.vantage_offline,
             "verdicts": dict(self.verdicts),
             "refused_checks": stats.refused_checks,
-            "lasting_refusals": self.lasting_refusals(),
-            "written": writer.get("written", 0),
-            "buffered": writer.get("buffered", 0),
             "last_loop_lag_s": stats.last_loop_lag_s,
             "max_loop_lag_s": stats.max_loop_lag_s,
             "overloaded_rounds": stats.overloaded_rounds,
+            "lasting_refusals": self.lasting_refusals(),
+            "written": writer.get("written", 0),
+            "buffered": writer.get("buffered", 0),
             "dropped": writer.get("dropped", 0),
             "flush_errors": writer.get("flush_errors", 0),
             "last_flush_error": writer.get("last_error"),
