@@ -52,8 +52,9 @@ VOLUME ["/data"]
 USER pulse
 EXPOSE 8501
 
-# Exit 0 while the sampler's heartbeat is fresh, 1 when stale (no round for 3 intervals) or
-# never started: the same check as `monitors status` on a host.
+# Exit 0 while the sampler's heartbeat is fresh, 1 when stale (no round for 3 intervals),
+# stopped, never started, invalid, or from the future (clock skew: the heartbeat proves
+# nothing then): the one rule of `monitors status` on a host and the dashboard's banner.
 HEALTHCHECK --interval=60s --timeout=30s --start-period=60s --retries=3 \
     CMD python -m monitors status || exit 1
 

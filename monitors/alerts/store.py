@@ -1,4 +1,9 @@
-"""Alert state on disk: one JSON file under a file lock, per-event claim files, the outbox."""
+"""Alert state on disk: one JSON file under a file lock, per-event claim files, the outbox.
+
+The file is validated when read (AlertFile): one that is not JSON or wrongly typed (such as
+`{"state": 5, "outbox": "x"}`) is set aside to quarantine/ under the lock, with a warning
+naming it, and alerting starts afresh (claim files still prevent repeated messages).
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,12 @@ import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from filelock import FileLock
+from filelock import FileLock, Timeout
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictStr, ValidationError
+
+from monitors.history.state import Count, Timestamp, problem
 
 log = logging.getLogger("monitors.alerts")
 
@@ -32,6 +40,92 @@ CLAIM_MAX_AGE_S = 30 * 86400.0
 def backoff_s(attempts: int) -> float:
     """Seconds to wait before retrying a message that failed `attempts` times (exponential)."""
     return min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** max(0, attempts - 1))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow")
+
+
+Severity = Literal["down", "degraded"]
+
+
+class PlatformState(_Model):
+    """The alert state of one platform with an ongoing outage (events._on_ongoing)."""
+
+    severity: Severity
+    worst: Severity | None = None
+    start: Timestamp
+    provider: StrictStr = ""
+    seq: Count
+    reminders: Count
+    notified_at: Timestamp
+    last_seen: Timestamp
+
+
+class VantageState(_Model):
+    """A vantage whose own network is offline."""
+
+    offline_since: Timestamp | None = None
+
+
+class AlertState(_Model):
+    """What the alerts know (events.events_from_state)."""
+
+    platforms: dict[str, PlatformState] = {}
+    vantages: dict[str, VantageState] = {}
+
+
+class EventJson(_Model):
+    """An AlertEvent as stored in the outbox (AlertEvent.to_json)."""
+
+    kind: StrictStr
+    key: StrictStr
+    platforms: list[StrictStr] = []
+    title: StrictStr
+    body: StrictStr
+    summary: StrictStr = ""
+    severity: StrictStr | None = None
+    provider: StrictStr = ""
+    since: Timestamp | None = None
+    reminder: StrictBool = False
+    parts: list[EventJson] = []
+
+
+class Message(_Model):
+    """One queued alert (Notifier._enqueue)."""
+
+    id: StrictStr
+    key: StrictStr
+    event: EventJson
+    created: Timestamp
+    attempts: Count
+    next_attempt: Timestamp
+    lease_until: Timestamp | None = None
+    last_error: StrictStr | None = None
+    vantage: StrictStr | None = None
+
+
+class AlertFile(_Model):
+    """state/alerts.json."""
+
+    state: AlertState = AlertState()
+    outbox: list[Message] = []
+    down: list[StrictStr] = []
+
+
+def _fresh() -> dict[str, Any]:
+    return {"state": {}, "outbox": [], "down": []}
+
+
+def validate(data: Any) -> str | None:
+    """None when `data` is a valid alert state file, else why not (field names, no values)."""
+    if not isinstance(data, dict):
+        return f"not a JSON object but {type(data).__name__}"
+    try:
+        AlertFile.model_validate(data)
+    except (ValidationError, ValueError, TypeError) as exc:
+        return problem(exc)
+    return None
 
 
 class Transaction:
@@ -73,29 +167,62 @@ class AlertStore:
                 self.claim(key, vantage)
 
     def read(self) -> dict[str, Any]:
-        """The current content without locking (a consistent snapshot: writes are atomic)."""
-        return self._load(repair=False)
-
-    def _load(self, *, repair: bool = True) -> dict[str, Any]:
+        """The current content without waiting for the lock (a consistent snapshot: writes are
+        atomic). An invalid file is set aside only when the lock is free at once; else it reads
+        as empty and the next locked writer sets it aside."""
+        data, reason = self._parse()
+        if reason is None:
+            return data
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            with FileLock(str(self.dir / LOCK_FILE), timeout=0):
+                return self._load()
+        except Timeout:
+            log.warning("alert state %s is invalid (%s); read as empty until the sampler "
+                        "holding its lock sets it aside", self.path, reason)
+            return _fresh()
+
+    def _parse(self) -> tuple[dict[str, Any], str | None]:
+        """(content with defaults, None) or (fresh content, why the file is invalid)."""
+        try:
+            raw = self.path.read_bytes()
         except FileNotFoundError:
-            data = {}
-        except (OSError, ValueError) as exc:
-            if not repair:  # readers never move files; the next locked writer does
-                return {"state": {}, "outbox": [], "down": []}
-            aside = self.path.with_name(f"{STATE_FILE}.corrupt-{int(time.time())}")
-            with contextlib.suppress(OSError):
-                self.path.replace(aside)
-            log.warning("alert state unreadable (%s), moved to %s; starting afresh "
-                        "(claims still prevent repeats)", type(exc).__name__, aside.name)
-            data = {}
-        if not isinstance(data, dict):
-            data = {}
+            return _fresh(), None
+        except OSError as exc:
+            return _fresh(), f"unreadable: {type(exc).__name__}"
+        try:
+            data = json.loads(raw)
+        except ValueError as exc:
+            return _fresh(), f"not valid JSON ({type(exc).__name__})"
+        reason = validate(data)
+        if reason is not None:
+            return _fresh(), reason
         data.setdefault("state", {})
         data.setdefault("outbox", [])
         data.setdefault("down", [])
+        return data, None
+
+    def _load(self) -> dict[str, Any]:
+        data, reason = self._parse()
+        if reason is None:
+            return data
+        self._set_aside(reason)
+        log.warning("alert state %s is invalid (%s): set aside to quarantine/, starting afresh "
+                    "(claims still prevent repeats)", self.path, reason)
         return data
+
+    def _set_aside(self, reason: str) -> None:
+        """Move the state file to <data>/quarantine/<state dir>/ (recorded like a quarantined
+        history file); if it cannot be moved, out of the way in this folder."""
+        from monitors.history.quarantine import quarantine
+        from monitors.history.store import open_store
+
+        with contextlib.suppress(Exception):
+            quarantine(open_store(str(self.dir.parent)), f"{self.dir.name}/{STATE_FILE}",
+                       f"alert state: {reason}")
+        if self.path.exists():
+            aside = self.path.with_name(f"{STATE_FILE}.corrupt-{int(time.time())}")
+            with contextlib.suppress(OSError):
+                self.path.replace(aside)
 
     def _save(self, data: dict[str, Any]) -> None:
         temporary = self.dir / f".{STATE_FILE}.{os.getpid()}.tmp"

@@ -1,8 +1,14 @@
-"""The sampler's heartbeat: what it is doing, readable by the dashboard and `monitors status`."""
+"""The sampler's heartbeat: what it is doing, readable by the dashboard and `monitors status`.
+
+Heartbeats are validated when read (statefile.HeartbeatFile); a wrongly typed one is set
+aside to quarantine/ and read as absent. One rule decides health (is_stale) for `status`, the
+Docker health check (which runs `status`) and the dashboard banner.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import socket
 from datetime import datetime
@@ -11,6 +17,7 @@ from monitors.history import state as statefile
 from monitors.timeutil import format_duration, utcnow
 
 STALE_INTERVALS = 3  # no round for this many intervals -> stale
+SKEW_TOLERANCE_S = 10.0  # a heartbeat further in the future than this: a clock is wrong
 
 
 def _name(vantage: str) -> str:
@@ -45,40 +52,83 @@ def read_heartbeat(
     )
 
 
-def _parse(ts: str | None) -> datetime | None:
+def _parse(ts: object) -> datetime | None:
+    """A heartbeat timestamp (ISO 8601 with a time zone), or None."""
+    if not isinstance(ts, str) or not ts:
+        return None
     try:
-        return datetime.fromisoformat(ts) if ts else None
+        parsed = datetime.fromisoformat(ts)
     except ValueError:
         return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _last(beat: dict) -> datetime | None:
+    return _parse(beat.get("last_round_at")) or _parse(beat.get("running_since"))
+
+
+def clock_skew_s(beat: dict | None, now: datetime | None = None) -> float:
+    """Seconds the heartbeat's last round (or start) lies in the future; 0 when it does not.
+
+    More than SKEW_TOLERANCE_S means a clock is wrong — the sampler's or this machine's — and
+    the heartbeat says nothing about whether the sampler is alive: it is a problem to report.
+    """
+    last = _last(beat) if beat else None
+    if last is None:
+        return 0.0
+    return max(0.0, (last - (now or utcnow())).total_seconds())
 
 
 def heartbeat_age_s(beat: dict | None, now: datetime | None = None) -> float | None:
-    """Seconds since the last finished round (or the start, before the first round)."""
+    """Seconds since the last finished round (or the start, before the first round); never
+    negative (a heartbeat from the future has age 0, and clock_skew_s says by how much)."""
     if not beat:
         return None
-    last = _parse(beat.get("last_round_at")) or _parse(beat.get("running_since"))
+    last = _last(beat)
     return None if last is None else max(0.0, ((now or utcnow()) - last).total_seconds())
 
 
+def _interval_s(beat: dict, key: str, default: float) -> float:
+    value = beat.get(key)
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    return float(value) if ok and value > 0 else default
+
+
 def is_stale(beat: dict | None, now: datetime | None = None) -> bool:
-    """True when there is no heartbeat, the sampler stopped, or no round for 3 intervals."""
+    """True when there is no heartbeat, the sampler stopped, no round for 3 intervals, or the
+    heartbeat comes from the future (clock skew): the one rule of `status`, the Docker health
+    check and the dashboard banner."""
     if not beat or beat.get("stopped_at"):
         return True
+    now = now or utcnow()
+    if clock_skew_s(beat, now) > SKEW_TOLERANCE_S:
+        return True
     age = heartbeat_age_s(beat, now)
-    interval = float(beat.get("interval_s") or 60)
-    return age is None or age > STALE_INTERVALS * interval + float(beat.get("timeout_s") or 0)
+    interval = _interval_s(beat, "interval_s", 60.0)
+    return age is None or age > STALE_INTERVALS * interval + _interval_s(beat, "timeout_s", 0.0)
+
+
+def skew_text(beat: dict, now: datetime | None = None) -> str:
+    """'heartbeat is 3600 s in the future: clock skew ...' (for describe and status)."""
+    skew = clock_skew_s(beat, now)
+    return (f"heartbeat is {skew:.0f} s in the future: clock skew between this machine and the "
+            f"sampler on {beat.get('vantage')} — fix the clocks (NTP); whether the sampler "
+            "runs cannot be told until then")
 
 
 def describe(beat: dict | None, now: datetime | None = None) -> str:
     """One line for people: 'sampler running, last round 12s ago' or why not."""
     if not beat:
         return "no sampler has run on this data folder yet — start one with: python -m monitors run"
+    now = now or utcnow()
     age = heartbeat_age_s(beat, now)
     if beat.get("stopped_at"):
         return (
             f"sampler stopped {format_duration(age or 0)} ago — start one with: "
             "python -m monitors run"
         )
+    if clock_skew_s(beat, now) > SKEW_TOLERANCE_S:
+        return skew_text(beat, now)
     if is_stale(beat, now):
         return (
             f"sampler not running (last round {format_duration(age or 0)} ago) — "
@@ -97,6 +147,7 @@ def status_report(beat: dict | None, now: datetime | None = None) -> dict:
         "healthy": not is_stale(beat, now),
         "summary": describe(beat, now),
         "age_s": heartbeat_age_s(beat, now),
+        "clock_skew_s": clock_skew_s(beat, now),
         "heartbeat": beat,
     }
 
@@ -104,10 +155,16 @@ def status_report(beat: dict | None, now: datetime | None = None) -> dict:
 def cli_status(args, settings) -> int:
     """`python -m monitors status`: exit 0 when the sampler is healthy, 1 if stale or absent."""
     endpoint = settings.monitor.storage_endpoint
+    found = statefile.list_names(settings.data, "heartbeat-", storage_endpoint=endpoint)
     beat = read_heartbeat(settings.data, settings.monitor.vantage, storage_endpoint=endpoint)
     if beat is None:
         beat = read_heartbeat(settings.data, storage_endpoint=endpoint)
     report = status_report(beat)
+    if beat is None and found:  # every heartbeat there was invalid, and is now set aside
+        report["summary"] = (
+            f"no valid heartbeat: {', '.join(f'state/{n}' for n in found)} could not be read "
+            "(an invalid one is set aside to quarantine/) — a running sampler writes a fresh "
+            "one on its next round; else start one with: python -m monitors run")
     if args.json:
         print(json.dumps(report, indent=2, default=str))
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -101,6 +102,7 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(_SamplerCollector(sampler))
+        self.server = None  # set by serve()
 
     def observe(self, result: Round) -> None:
         """Record one round."""
@@ -114,6 +116,31 @@ class Metrics:
             self.samples.labels(row["vantage"], row["platform"], row["status"]).inc()
 
     def serve(self, port: int, host: str = "127.0.0.1"):
-        """Serve /metrics on host:port (loopback by default); returns the server."""
-        server, _thread = start_http_server(port, addr=host, registry=self.registry)
+        """Serve /metrics on host:port (loopback by default); returns the server.
+
+        MetricsPortError (one line for people) when the address cannot be bound."""
+        try:
+            server, _thread = start_http_server(port, addr=host, registry=self.registry)
+        except OSError as exc:
+            raise MetricsPortError(port_problem(port, host, exc)) from exc
+        self.server = server
         return server
+
+    def close(self) -> None:
+        """Stop serving /metrics (when serving)."""
+        server, self.server = self.server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+
+
+class MetricsPortError(OSError):
+    """The --metrics-port could not be bound (its message is one line for people)."""
+
+
+def port_problem(port: int, host: str, exc: OSError) -> str:
+    """'--metrics-port 9100: address in use' (or why else it cannot be bound)."""
+    reasons = {errno.EADDRINUSE: "address in use", errno.EACCES: "permission denied",
+               errno.EADDRNOTAVAIL: f"{host} is not an address of this machine"}
+    reason = reasons.get(exc.errno or 0) or (exc.strerror or str(exc) or type(exc).__name__)
+    return f"--metrics-port {port}: {reason[:1].lower()}{reason[1:]}"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import logging
 import os
 import signal
@@ -72,10 +74,10 @@ class _Stats:
     vantage_offline: bool | None = None
     last_counts: dict[str, int] = field(default_factory=dict)
     refused_checks: int = 0  # samples the platforms refused (never failures)
-
     last_loop_lag_s: float = 0.0  # how late the probe loop woke at worst in the last round
     max_loop_lag_s: float = 0.0
     overloaded_rounds: int = 0  # rounds whose timeouts were our own starvation
+
 
 class Sampler:
     """Runs rounds of checks on a schedule and writes them to the history."""
@@ -332,12 +334,12 @@ class Sampler:
             "vantage_offline": stats.vantage_offline,
             "verdicts": dict(self.verdicts),
             "refused_checks": stats.refused_checks,
-            "lasting_refusals": self.lasting_refusals(),
-            "written": writer.get("written", 0),
-            "buffered": writer.get("buffered", 0),
             "last_loop_lag_s": stats.last_loop_lag_s,
             "max_loop_lag_s": stats.max_loop_lag_s,
             "overloaded_rounds": stats.overloaded_rounds,
+            "lasting_refusals": self.lasting_refusals(),
+            "written": writer.get("written", 0),
+            "buffered": writer.get("buffered", 0),
             "dropped": writer.get("dropped", 0),
             "flush_errors": writer.get("flush_errors", 0),
             "last_flush_error": writer.get("last_error"),
@@ -373,31 +375,66 @@ class Handle:
 
     def add_failure_hook(self, hook: Callable[[str], None]) -> None:
         """Call `hook(reason)` when a round could not run."""
-        self._failure_hooks.append(hook)
+        self.sampler.add_failure_hook(hook)
 
     def stop(self) -> None:
-        """Stop the embedded sampler (and forget it)."""
+        """Stop the embedded sampler (and forget it): flush its buffer, heartbeat 'stopped'."""
         if self in _EMBEDDED:
             _EMBEDDED.remove(self)
         self.sampler.stop()
 
 
 _EMBEDDED: list[Handle] = []
+_EXIT_HOOKED = threading.Lock()
+
+
+def _stop_at_exit() -> None:
+    try:
+        stopped = stop_embedded()
+    except Exception:  # never let a failing flush turn a clean exit into a traceback loop
+        log.exception("could not stop the embedded sampler at exit")
+        return
+    if stopped:
+        log.info("embedded sampler stopped at exit; its buffer was flushed")
+
+
+def _hook_exit() -> None:
+    """Stop embedded samplers when the process ends (once per process).
+
+    Streamlit installs its own SIGTERM/SIGINT handlers (they stop its server, and the process
+    then exits normally), and its scripts run in worker threads where no signal handler can be
+    set: so the hook is interpreter exit. `threading._register_atexit` runs before the thread
+    pools shut down (a round in progress still completes); `atexit` is the fallback.
+    """
+    if not _EXIT_HOOKED.acquire(blocking=False):
+        return
+    early = getattr(threading, "_register_atexit", None)
+    if early is not None:
+        with contextlib.suppress(RuntimeError):  # the interpreter is already shutting down
+            early(_stop_at_exit)
+    atexit.register(_stop_at_exit)  # a no-op when the early hook stopped everything
 
 
 def start_embedded(settings: Settings) -> Handle | None:
-    """Start a background sampler for the dashboard, or None when another one holds the lock."""
+    """Start a background sampler for the dashboard, or None when another one holds the lock.
+
+    The sampler is stopped (buffer flushed, heartbeat 'stopped', lock released) when the
+    process exits, e.g. Streamlit stopped with SIGTERM or Ctrl-C."""
     try:
         sampler = Sampler(settings)
         sampler.start()
     except SamplerBusy as exc:
         log.info("%s; the dashboard only reads", exc)
         return None
-    from monitors.alerts import hook as integrations
-
-    integrations.attach(sampler, settings)
+    _hook_exit()
     handle = Handle(sampler)
     _EMBEDDED.append(handle)
+    from monitors.alerts import hook as integrations
+
+    try:
+        integrations.attach(sampler, settings)
+    except Exception:
+        log.exception("alerts and pings disabled: could not attach them")
     return handle
 
 
@@ -410,25 +447,46 @@ def stop_embedded() -> int:
 
 
 def cli_run(args, settings: Settings) -> int:
-    """`python -m monitors run`: sample in the foreground until SIGINT/SIGTERM or --duration."""
+    """`python -m monitors run`: sample in the foreground until SIGINT/SIGTERM or --duration.
+
+    A --metrics-port that cannot be bound is found before anything starts: one line, exit 2,
+    no heartbeat. Whatever fails after the start, the sampler is stopped on the way out: its
+    buffer is flushed and its heartbeat says it stopped."""
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     sampler = Sampler(settings)
+    metrics = None
+    if getattr(args, "metrics_port", None) is not None:
+        from monitors.sampling.metrics import Metrics, MetricsPortError
+
+        metrics_host = getattr(args, "metrics_host", None) or "127.0.0.1"
+        metrics = Metrics(sampler)
+        try:
+            metrics.serve(args.metrics_port, metrics_host)
+        except MetricsPortError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        log.info("metrics on http://%s:%d/metrics", metrics_host, args.metrics_port)
     try:
         sampler.start()
     except SamplerBusy as exc:
+        if metrics is not None:
+            metrics.close()
         print(f"error: {exc}")
         return 1
-    from monitors.alerts import hook as integrations
+    try:
+        from monitors.alerts import hook as integrations
 
-    integrations.attach(
-        sampler, settings, metrics_port=args.metrics_port, metrics_host=args.metrics_host
-    )
-    deadline = time.monotonic() + args.duration if args.duration else None
-    while not stop.is_set():
-        if deadline and time.monotonic() >= deadline:
-            break
-        stop.wait(0.2 if deadline is None else min(0.2, max(0.0, deadline - time.monotonic())))
-    sampler.stop()
+        integrations.attach(sampler, settings, metrics=metrics)
+        deadline = time.monotonic() + args.duration if args.duration else None
+        while not stop.is_set():
+            if deadline and time.monotonic() >= deadline:
+                break
+            stop.wait(0.2 if deadline is None else
+                      min(0.2, max(0.0, deadline - time.monotonic())))
+    finally:
+        sampler.stop()
+        if metrics is not None:
+            metrics.close()
     return 0
