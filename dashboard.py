@@ -71,10 +71,10 @@ def embedded_sampler(source: str, data: str, _settings: Settings):
     if os.environ.get(NO_SAMPLER_ENV, "").strip() in ("1", "true", "yes"):
         return None
     try:
-        from monitors.sampling import sampler
+        from monitors.cli import service
     except ImportError:
         return None
-    return sampler.start_embedded(_settings)
+    return service.start_embedded(_settings)
 
 
 # ------------------------------------------------------------------ cached reads

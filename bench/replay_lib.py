@@ -4,7 +4,8 @@ The traces (`realworld/`: episodes.csv, observations_all.csv, outages.json) are 
 Upptime monitors recorded. Each episode is played minute by minute as in the traces'
 README, "Replaying a trace":
 
-- one real minute is one round of `monitors.sampling.runner.run_round` on the episode's platform from
+- one real minute is one round of `monitors.sampling.runner.run_round` on the episode's
+  platform from
   the built-in catalog, every check rewritten to a server on 127.0.0.1 (`replay_targets`):
   HTTP(S) checks and status pages to a local HTTP server, `dns` to a local DNS server asked
   as an explicit nameserver, `tls` to a local TLS server with a trustme certificate;
@@ -57,12 +58,16 @@ import replay_targets  # noqa: E402
 
 from monitors.analysis.incidents import Outage  # noqa: E402
 from monitors.analysis.uptime import analyse  # noqa: E402
-from monitors.catalog import default_platforms  # noqa: E402
-from monitors.config import Business, Monitor, Platform  # noqa: E402
+from monitors.config import (  # noqa: E402
+    Business,
+    Monitor,
+    Platform,
+    default_platforms,
+)
+from monitors.history.schema import SAMPLE_SCHEMA  # noqa: E402
 from monitors.probes.base import make_ssl_context  # noqa: E402
 from monitors.sampling.runner import run_round  # noqa: E402
 from monitors.timeutil import Window  # noqa: E402
-from monitors.vocabulary import SAMPLE_SCHEMA  # noqa: E402
 
 try:  # the sampler's polite client (back-off, fallback URLs), where the code has one
     from monitors.sampling.politeness import Politeness

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pyarrow as pa
 
-from monitors.vocabulary import SAMPLE_SCHEMA
+from monitors.history.schema import SAMPLE_SCHEMA
 
 PLATFORMS: tuple[tuple[str, str], ...] = (
     ("facebook", "Meta"), ("instagram", "Meta"), ("whatsapp", "Meta"), ("messenger", "Meta"),

@@ -18,7 +18,7 @@ log = logging.getLogger("monitors")
 
 # command -> "module:function"; each function takes (args, settings) and returns an exit code.
 COMMANDS: dict[str, str] = {
-    "run": "monitors.sampling.sampler:cli_run",
+    "run": "monitors.cli.service:cli_run",
     "check": "monitors.sampling.runner:cli_check",
     "incidents": "monitors.cli.analysis:cli_incidents",
     "summary": "monitors.cli.analysis:cli_summary",

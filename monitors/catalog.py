@@ -1,5 +1,7 @@
 """Built-in platform catalog (data only): the platforms a business sells and talks through.
 
+`config.default_platforms()` validates it, so this module imports no models.
+
 Every check is what an *anonymous* request sees; nothing here logs in. A check's id names the
 surface it covers (DESIGN.md "Surfaces and partial outages"): `web` the site, `api` the
 developer/marketing API host, `media` the image/video CDN, `messaging` the web chat client,
@@ -13,10 +15,7 @@ The catalog is only ever validated in tests, never probed: it targets the intern
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
-
-from monitors.config import Platform
 
 try:
     from monitors.catalog_status import OFFICIAL_SOURCES
@@ -286,8 +285,3 @@ def _with_official(platform: dict[str, Any]) -> dict[str, Any]:
 
 PLATFORMS: list[dict[str, Any]] = [_with_official(p) for p in _PLATFORMS]
 
-
-@cache
-def default_platforms() -> tuple[Platform, ...]:
-    """The validated built-in platforms."""
-    return tuple(Platform.model_validate(p) for p in PLATFORMS)

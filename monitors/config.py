@@ -8,6 +8,7 @@ import socket
 import ssl
 import tomllib
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -22,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from monitors import catalog
 from monitors.probes import AnyCheck
 from monitors.probes.base import DEFAULT_USER_AGENT, Duration
 from monitors.timeutil import parse_hours, zone
@@ -374,10 +376,14 @@ def read_config_file(path: str | Path) -> Config:
     return parse_config(raw, str(path))
 
 
+@cache
+def default_platforms() -> tuple[Platform, ...]:
+    """The validated built-in platforms (monitors/catalog.py is data only)."""
+    return tuple(Platform.model_validate(p) for p in catalog.PLATFORMS)
+
+
 def merge_platforms(config: Config) -> tuple[Platform, ...]:
     """The catalog (unless disabled) with user platforms overriding by id, user order last."""
-    from monitors.catalog import default_platforms
-
     user = {p.id: p for p in config.platforms}
     merged: list[Platform] = []
     if config.monitor.default_platforms:

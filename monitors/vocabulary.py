@@ -1,10 +1,9 @@
-"""The raw-sample contract: status values, error classes and the Parquet schema."""
+"""The shared vocabulary: status values, error classes, the columns of a raw sample (no
+dependencies: probes import it without loading pyarrow)."""
 
 from __future__ import annotations
 
 from typing import Literal
-
-import pyarrow as pa
 
 Status = Literal["up", "degraded", "down", "unknown"]
 STATUSES: tuple[Status, ...] = ("up", "degraded", "down", "unknown")
@@ -34,21 +33,9 @@ ErrorClass = Literal[
 # (ts, vantage, platform, check) is unique in what readers see.
 KEY: tuple[str, ...] = ("ts", "vantage", "platform", "check")
 
-SAMPLE_SCHEMA = pa.schema(
-    [
-        pa.field("ts", pa.timestamp("ms", tz="UTC"), nullable=False),
-        pa.field("vantage", pa.string(), nullable=False),
-        pa.field("platform", pa.string(), nullable=False),
-        pa.field("check", pa.string(), nullable=False),
-        pa.field("kind", pa.string(), nullable=False),
-        pa.field("status", pa.string(), nullable=False),
-        pa.field("latency_ms", pa.float32()),
-        pa.field("http_status", pa.int16()),
-        pa.field("error", pa.string()),
-        pa.field("detail", pa.string()),
-    ]
-)
-COLUMNS: tuple[str, ...] = tuple(SAMPLE_SCHEMA.names)
+# The columns of a raw sample, in order (history/schema.py types them for Parquet).
+COLUMNS: tuple[str, ...] = ("ts", "vantage", "platform", "check", "kind", "status",
+                            "latency_ms", "http_status", "error", "detail")
 
 DETAIL_MAX = 200
 

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from monitors.config import Settings, load_settings
 from monitors.history import state as statefile
-from monitors.vocabulary import SAMPLE_SCHEMA
+from monitors.history.schema import SAMPLE_SCHEMA
 
 TESTS = Path(__file__).resolve().parent
 CONFIG = TESTS / "data" / "dashboard.toml"

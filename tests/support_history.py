@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from monitors.vocabulary import SAMPLE_SCHEMA  # noqa: E402
+from monitors.history.schema import SAMPLE_SCHEMA  # noqa: E402
 
 T0 = datetime(2024, 3, 1, 22, 0, tzinfo=UTC)
 PLATFORMS = ("alpha", "beta", "gamma")

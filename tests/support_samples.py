@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from monitors.config import Business, Impact, Monitor, Platform
-from monitors.vocabulary import SAMPLE_SCHEMA
+from monitors.history.schema import SAMPLE_SCHEMA
 
 T0 = datetime(2024, 5, 6, 12, 0, tzinfo=UTC)  # a Monday, 13:00 in London
 SURFACES = ("web", "media")

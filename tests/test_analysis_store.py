@@ -38,8 +38,8 @@ from monitors.analysis.uptime import Analysis
 from monitors.analysis.windows import analyse_history
 from monitors.config import Settings
 from monitors.history import HistoryWriter, compact, read_samples
+from monitors.history.schema import SAMPLE_SCHEMA
 from monitors.timeutil import Window
-from monitors.vocabulary import SAMPLE_SCHEMA
 
 START = datetime(2024, 1, 27, tzinfo=UTC)
 END = datetime(2024, 3, 4, tzinfo=UTC)  # 2024 is a leap year: Feb 29 is in the history

@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from monitors import catalog
-from monitors.catalog import PLATFORMS, default_platforms
-from monitors.config import Platform
+from monitors.catalog import PLATFORMS
+from monitors.config import Platform, default_platforms
 from monitors.probes import DnsCheck, HttpCheck, StatuspageCheck, TcpCheck, TlsCheck
 
 REQUIRED = ["facebook", "instagram", "whatsapp", "messenger", "threads", "x", "linkedin",

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from monitors.catalog import default_platforms
 from monitors.config import (
     DEFAULT_CONTROLS,
     Config,
     Monitor,
     all_targets,
+    default_platforms,
     load_settings,
     parse_config,
 )

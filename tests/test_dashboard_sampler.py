@@ -14,7 +14,8 @@ from streamlit.testing.v1 import AppTest
 from support_sampler import Target, http_platform, wait_for, write_config
 
 from monitors import history
-from monitors.sampling import heartbeat, sampler
+from monitors.cli import service
+from monitors.sampling import heartbeat
 from monitors.timeutil import utcnow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +39,7 @@ def dashboard_env(tmp_path, target, monkeypatch):
     monkeypatch.setenv("MONITORS_DATA", str(data))
     monkeypatch.delenv("PULSE_NO_SAMPLER", raising=False)
     yield config, data
-    sampler.stop_embedded()
+    service.stop_embedded()
 
 
 def test_two_sessions_start_one_sampler_and_a_second_process_only_reads(dashboard_env):
@@ -46,7 +47,7 @@ def test_two_sessions_start_one_sampler_and_a_second_process_only_reads(dashboar
     first = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120).run()
     second = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120).run()
     assert not first.exception and not second.exception
-    assert len(sampler._EMBEDDED) == 1
+    assert len(service._EMBEDDED) == 1
     # the page says plainly that recording depends on this dashboard
     assert "Recording runs inside this dashboard" in "\n".join(c.value for c in first.caption)
     assert wait_for(lambda: (heartbeat.read_heartbeat(str(data), "test") or {})
@@ -55,10 +56,10 @@ def test_two_sessions_start_one_sampler_and_a_second_process_only_reads(dashboar
     # another process (a second dashboard server) sees the lock and starts no sampler
     code = textwrap.dedent(f"""
         from streamlit.testing.v1 import AppTest
-        from monitors.sampling import sampler
+        from monitors.cli import service
         at = AppTest.from_file({str(ROOT / "dashboard.py")!r}, default_timeout=120).run()
         assert not at.exception, at.exception
-        print("embedded", len(sampler._EMBEDDED))
+        print("embedded", len(service._EMBEDDED))
         print("note", any("Recording runs inside" in c.value for c in at.caption))
     """)
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -66,7 +67,7 @@ def test_two_sessions_start_one_sampler_and_a_second_process_only_reads(dashboar
     assert other.returncode == 0, other.stderr[-2000:]
     assert "embedded 0" in other.stdout and "note False" in other.stdout
 
-    assert sampler.stop_embedded() == 1
+    assert service.stop_embedded() == 1
     beat = heartbeat.read_heartbeat(str(data), "test")
     assert beat["pid"] == os.getpid()
     now = utcnow()

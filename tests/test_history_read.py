@@ -19,7 +19,8 @@ from monitors.history import (
     read_rollups,
     read_samples,
 )
-from monitors.vocabulary import COLUMNS, SAMPLE_SCHEMA
+from monitors.history.schema import SAMPLE_SCHEMA
+from monitors.vocabulary import COLUMNS
 
 ROLLUP_COLUMNS = ["hour", "vantage", "platform", "check", "kind", "n_up", "n_degraded",
                   "n_down", "n_unknown", "n_offline", "latency_p50", "latency_p95",

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitors.history.files import _rows_via_json, normalize
-from monitors.vocabulary import SAMPLE_SCHEMA, STATUSES
+from monitors.history.schema import SAMPLE_SCHEMA
+from monitors.vocabulary import STATUSES
 
 
 def _general(rows, vantage):

@@ -17,7 +17,7 @@ from conftest import FIXTURES, ROOT
 sys.path.insert(0, str(ROOT / "bench"))
 import replay_lib
 
-from monitors.catalog import default_platforms
+from monitors.config import default_platforms
 
 REALWORLD = FIXTURES / "realworld"
 DOCUMENTED = "cloudflare-2025-12-05"

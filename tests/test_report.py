@@ -14,10 +14,10 @@ from support_samples import at, frame, platform
 
 from monitors.analysis.impact import ImpactEstimate
 from monitors.analysis.incidents import Outage
+from monitors.history.schema import SAMPLE_SCHEMA
 from monitors.output import export, report_html, tables
 from monitors.output.export import neutralise, safe_cell
 from monitors.timeutil import Window
-from monitors.vocabulary import SAMPLE_SCHEMA
 
 HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+SUM(1,2)", "-2+3", "@cmd",
            "\tTAB", "\rCR"]

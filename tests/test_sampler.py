@@ -21,13 +21,13 @@ from support_sampler import (
 
 from monitors import history
 from monitors.analysis import incidents
+from monitors.cli.service import start_embedded
 from monitors.sampling import heartbeat
 from monitors.sampling.sampler import (
     Sampler,
     SamplerBusy,
     round_verdicts,
     spread_for,
-    start_embedded,
 )
 from monitors.timeutil import utcnow
 

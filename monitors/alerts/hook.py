@@ -192,7 +192,7 @@ def attach(
 ) -> dict:
     """Wire alerts, the dead-man's switch and metrics to a started sampler; returns them.
 
-    `metrics`: already serving (bound before the sampler started, see sampler.cli_run);
+    `metrics`: already serving (bound before the sampler started, see cli.service.cli_run);
     otherwise `metrics_port` starts serving here (MetricsPortError when it cannot)."""
     attached: dict = {}
     if settings.monitor.heartbeat_url:

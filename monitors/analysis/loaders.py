@@ -55,7 +55,7 @@ def recent_samples(settings: Settings, minutes: float, *, now: datetime | None =
 
 
 def analysis(settings: Settings, where: Scope, *, now: datetime | None = None):
-    """Outages, uptime, daily series and impact for the scope (monitors.analysis.uptime.Analysis)."""
+    """Outages, uptime, daily series and impact for the scope (an uptime.Analysis)."""
     from monitors.analysis import windows
 
     return windows.analyse_history(settings, where.window, platforms=list(where.platforms) or None,

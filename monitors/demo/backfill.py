@@ -14,7 +14,7 @@ import pyarrow as pa
 from monitors import history
 from monitors.config import Platform, Settings
 from monitors.history import state as statefile
-from monitors.vocabulary import SAMPLE_SCHEMA
+from monitors.history.schema import SAMPLE_SCHEMA
 
 log = logging.getLogger("monitors.demo")
 

@@ -24,8 +24,9 @@ import pyarrow.compute as pc
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
+from monitors.history.schema import SAMPLE_SCHEMA
 from monitors.history.store import Store, rank_of
-from monitors.vocabulary import COLUMNS, DETAIL_MAX, SAMPLE_SCHEMA, STATUSES
+from monitors.vocabulary import COLUMNS, DETAIL_MAX, STATUSES
 
 FILE_SCHEMA = pa.schema([f for f in SAMPLE_SCHEMA if f.name != "vantage"])
 FILE_COLUMNS: tuple[str, ...] = tuple(FILE_SCHEMA.names)

@@ -55,9 +55,10 @@ from monitors.history.scan import (
     to_ms,
     window_filter,
 )
+from monitors.history.schema import SAMPLE_SCHEMA
 from monitors.history.store import is_object_store, open_store
 from monitors.history.view import View, name_set, with_vantage_column
-from monitors.vocabulary import COLUMNS, SAMPLE_SCHEMA
+from monitors.vocabulary import COLUMNS
 
 BATCH_ROWS = 65_536
 # the sample columns compute_rollups reads (detail and http_status are not needed)

@@ -71,7 +71,7 @@ class _StateModel(BaseModel):
 
 
 class HeartbeatFile(_StateModel):
-    """DATA/state/heartbeat-<vantage>.json as the sampler writes it (monitors.sampling.heartbeat)."""
+    """DATA/state/heartbeat-<vantage>.json as the sampler writes it (sampling.heartbeat)."""
 
     vantage: Annotated[StrictStr, Field(min_length=1)]
     pid: StrictInt | None = None
