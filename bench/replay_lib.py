@@ -455,7 +455,7 @@ _NOW: ContextVar[datetime | None] = ContextVar("replay_now", default=None)
 
 @contextlib.contextmanager
 def synthetic_clock() -> Iterator[None]:
-    """While active, `monitors.runner`'s clock reads the playing lane's minute.
+    """While active, `monitors.sampling.runner`'s clock reads the playing lane's minute.
 
     run_round has no parameter for the round's time: it stamps samples (and asks the polite
     client) with `monitors.sampling.runner.utcnow()`. Each lane is an asyncio task with its own

@@ -165,8 +165,8 @@ def test_a_real_sampler_with_alerts_alerts_down_and_back_up(tmp_path, httpserver
 
 
 def test_monitors_run_without_alerts_never_loads_pandas():
-    code = ("import sys, monitors.sampling.sampler, monitors.alerts.hook, monitors.metrics;"
-            "print('pandas' in sys.modules)")
+    code = ("import sys, monitors.sampling.sampler, monitors.alerts.hook, monitors.cli.service,"
+            " monitors.sampling.metrics; print('pandas' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]

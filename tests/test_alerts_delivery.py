@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from support_alerts import SMTP_PASSWORD, T0, SmtpReceiver, make_outage, make_settings
 
-from monitors.alerts import Notifier, cli_alerts, state_dir, undelivered
+from monitors.alerts import Notifier, state_dir, undelivered
+from monitors.cli.alerts import cli_alerts
 
 MIN = timedelta(minutes=1)
 SLACK_URL = "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#alerts"  # never contacted

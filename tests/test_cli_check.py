@@ -13,9 +13,10 @@ from conftest import FIXTURES, ROOT
 from pytest_httpserver import HTTPServer
 from support_servers import HostileServer, refused_port
 
+from monitors.cli.check import format_round
 from monitors.config import Platform
 from monitors.probes.base import OfficialInfo, ProbeResult
-from monitors.sampling.runner import Round, format_round
+from monitors.sampling.runner import Round
 from monitors.vocabulary import COLUMNS
 
 pytest_plugins = ("support_servers",)

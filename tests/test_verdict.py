@@ -12,6 +12,7 @@ from support_samples import T0, frame, monitor, platform, rounds
 
 from monitors import verdict
 from monitors.analysis import incidents, verdicts
+from monitors.cli import check
 from monitors.config import Platform
 from monitors.output import board as live
 from monitors.sampling import runner, sampler
@@ -89,7 +90,7 @@ def _by_path(rows: list[dict], platforms: list[Platform]) -> dict[str, dict[str,
     found, _ = verdicts.vantage_rounds(prep)
     out["analysis"] = {prep.ids[p]: verdict.NAMES[int(c)]
                        for p, c in zip(found["p"], found["verdict"], strict=True)}
-    shown = runner.format_round(runner.Round(T0, T0, "hq", rows, None, False), platforms)
+    shown = check.format_round(runner.Round(T0, T0, "hq", rows, None, False), platforms)
     out["check"] = dict(line.split()[1:3] for line in shown.splitlines()
                         if line.strip().startswith("verdict:"))
     return out
@@ -118,7 +119,7 @@ def test_every_caller_goes_through_the_one_function(table, monkeypatch):
              "live board": lambda: live.platform_rounds(frame(rows)),
              "analysis": lambda: verdicts.vantage_rounds(
                  verdicts.prepare(frame(rows), [p.id for p in platforms], 10.0)),
-             "check": lambda: runner.format_round(
+             "check": lambda: check.format_round(
                  runner.Round(T0, T0, "hq", rows, None, False), platforms)}
     for path, run in paths.items():
         calls.clear()

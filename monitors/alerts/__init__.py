@@ -9,9 +9,9 @@ from monitors.alerts.channels import (
     redact_url,
     targets_from_settings,
 )
-from monitors.alerts.cli import cli_alerts, state_dir, undelivered
 from monitors.alerts.events import DIGEST_AFTER, AlertEvent, events_from_state
 from monitors.alerts.notifier import Delivery, Notifier, down_from_outages
+from monitors.alerts.pending import state_dir, undelivered
 
 __all__ = [
     "DIGEST_AFTER",
@@ -23,7 +23,6 @@ __all__ = [
     "Notifier",
     "Target",
     "automatic_avoid",
-    "cli_alerts",
     "down_from_outages",
     "events_from_state",
     "redact_url",

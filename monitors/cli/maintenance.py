@@ -1,6 +1,6 @@
 """Housekeeping after sampling: compact the history, then store the month-by-month analysis.
 
-The sampler runs this module in a child process (`python -m monitors.maintenance`, the
+The sampler runs this module in a child process (`python -m monitors.cli.maintenance`, the
 settings as JSON on stdin); `python -m monitors compact` runs `maintain()` in-process.
 """
 

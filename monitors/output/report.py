@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import logging
-import os
 import shlex
-import sys
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import IO
 
 from monitors import history
@@ -21,7 +16,7 @@ from monitors.output import charts, export, images, present, report_html, tables
 from monitors.output.export import neutralise, safe_cell
 from monitors.timeutil import Window, utcnow
 
-__all__ = ["build_report", "cli_export", "cli_report", "export_csv", "neutralise", "safe_cell"]
+__all__ = ["build_report", "export_csv", "neutralise", "safe_cell"]
 log = logging.getLogger("monitors.report")
 
 
@@ -68,35 +63,6 @@ def export_csv(settings: Settings, what: str, where: loaders.Scope, out: IO[str]
         out.write(uptime_csv(settings, where))
     else:
         raise ValueError(f"unknown export {what!r}; use samples, incidents or uptime")
-
-
-@contextlib.contextmanager
-def _output(path: str | None) -> Iterator[IO[str]]:
-    """stdout, or a file written atomically (a temporary name renamed when complete)."""
-    if not path or path == "-":
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            yield handle
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def cli_export(args, settings: Settings) -> int:
-    """`python -m monitors export --what samples|incidents|uptime [--since W] [-o F]`."""
-    if missing := loaders.missing_history(settings):
-        print(missing, file=sys.stderr)
-        return 1
-    where = loaders.scope(args.since, platforms=getattr(args, "platform", None) or ())
-    with _output(getattr(args, "output", None)) as out:
-        export_csv(settings, args.what, where, out)
-    return 0
 
 
 def report_data(analysis, previous: dict, platforms, settings: Settings, *, label: str,
@@ -170,18 +136,6 @@ def build_report(settings: Settings, window: Window | str, *, with_images: bool 
     if with_images:
         add_images(data)
     return report_html.render(data)
-
-
-def cli_report(args, settings: Settings) -> int:
-    """`python -m monitors report [--since W] -o F.html [--no-images]`."""
-    if missing := loaders.missing_history(settings):
-        print(missing, file=sys.stderr)
-        return 1
-    text = build_report(settings, args.since, with_images=not args.no_images)
-    with _output(args.output) as out:
-        out.write(text)
-    print(f"report written to {args.output}", file=sys.stderr)
-    return 0
 
 
 def terminal_commands(settings: Settings, since: str) -> str:

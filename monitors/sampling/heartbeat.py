@@ -7,7 +7,6 @@ Docker health check (which runs `status`) and the dashboard banner.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import socket
@@ -150,40 +149,3 @@ def status_report(beat: dict | None, now: datetime | None = None) -> dict:
         "clock_skew_s": clock_skew_s(beat, now),
         "heartbeat": beat,
     }
-
-
-def cli_status(args, settings) -> int:
-    """`python -m monitors status`: exit 0 when the sampler is healthy, 1 if stale or absent."""
-    endpoint = settings.monitor.storage_endpoint
-    found = statefile.list_names(settings.data, "heartbeat-", storage_endpoint=endpoint)
-    beat = read_heartbeat(settings.data, settings.monitor.vantage, storage_endpoint=endpoint)
-    if beat is None:
-        beat = read_heartbeat(settings.data, storage_endpoint=endpoint)
-    report = status_report(beat)
-    if beat is None and found:  # every heartbeat there was invalid, and is now set aside
-        report["summary"] = (
-            f"no valid heartbeat: {', '.join(f'state/{n}' for n in found)} could not be read "
-            "(an invalid one is set aside to quarantine/) — a running sampler writes a fresh "
-            "one on its next round; else start one with: python -m monitors run")
-    if args.json:
-        print(json.dumps(report, indent=2, default=str))
-    else:
-        print(report["summary"])
-        if beat:
-            for key in (
-                "vantage",
-                "pid",
-                "running_since",
-                "last_round_at",
-                "rounds",
-                "late_rounds",
-                "max_lateness_s",
-                "checks_ok",
-                "checks_failed",
-                "flush_errors",
-                "buffered",
-                "vantage_offline",
-            ):
-                if key in beat:
-                    print(f"  {key:<15} {beat[key]}")
-    return 0 if report["healthy"] else 1

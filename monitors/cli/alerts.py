@@ -1,33 +1,12 @@
-"""Alerts seen from outside the sampler: `alerts test|list` and the undelivered list (dashboard)."""
+"""`python -m monitors alerts test|list`: send a test message to every target, or list them
+(redacted) with what is waiting for delivery."""
 
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
-from pathlib import Path
 
-from monitors.alerts.channels import automatic_avoid, targets_from_settings
-from monitors.alerts.messages import when
-from monitors.alerts.notifier import Notifier
+from monitors.alerts import Notifier, automatic_avoid, state_dir, targets_from_settings
 from monitors.config import Settings
-
-
-def state_dir(settings: Settings) -> Path:
-    """Where alert state lives (shared with the sampler): DATA/state, or a local folder for S3."""
-    from monitors.history.state import local_state_dir
-
-    return local_state_dir(settings.data)
-
-
-def undelivered(settings: Settings) -> list[str]:
-    """One line per alert not delivered yet, for the dashboard (targets by label only)."""
-    lines = []
-    for message in Notifier(settings, state_dir(settings)).pending():
-        next_try = when(datetime.fromisoformat(message["next_attempt"]), settings)
-        why = message["last_error"] or "waiting to be sent"
-        lines.append(f"Alert '{message['title']}' not delivered yet "
-                     f"({message['attempts']} failed attempt(s), next try {next_try}): {why}")
-    return lines
 
 
 def _list(settings: Settings) -> int:
