@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from monitors import catalog
-from monitors.probes import AnyCheck
+from monitors.probes import KINDS, AnyCheck
 from monitors.probes.base import DEFAULT_USER_AGENT, Duration
 from monitors.timeutil import parse_hours, zone
 
@@ -291,7 +291,7 @@ class Settings(BaseModel):
         return next((p for p in self.platforms if p.id == platform_id), None)
 
 
-_KINDS = ("http", "dns", "tcp", "tls", "statuspage")
+_KINDS = tuple(KINDS)
 
 
 def _location(loc: tuple[Any, ...]) -> str:
@@ -314,7 +314,7 @@ _PATTERN_HINTS = {  # a regex is no help to a user; say what the field wants ins
     "starting with a letter or digit",
 }
 _NESTED = re.compile(r"^([a-z_]+(\[\d+\])*)(\.[a-z_]+(\[\d+\])*)*: ")
-_KIND_LIST = "use one of http, dns, tcp, tls, statuspage"
+_KIND_LIST = f"use one of {', '.join(KINDS)}"
 
 
 def _message(error: Any) -> str:

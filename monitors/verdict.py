@@ -30,13 +30,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from monitors.probes import INFRASTRUCTURE_KINDS, OFFICIAL_KINDS
+
 REFUSED, SKIP, UP, DEGRADED, DOWN = -2, -1, 0, 1, 2
 NAMES: dict[int, str] = {REFUSED: "refused", SKIP: "unknown", UP: "up", DEGRADED: "degraded",
                          DOWN: "down"}
-INFRASTRUCTURE = ("dns", "tls")  # explain a failure, but users do not feel them directly
+INFRASTRUCTURE = ("dns", "tls")  # check ids (the catalog's surface names) that only explain
 USER_FACING = ("web", "api", "media", "messaging")  # the catalog's names; any other id is too
 REFUSAL_ERROR = "refused"
-OFFICIAL_KIND = "statuspage"
 OFFICIAL_ERRORS = ("official_incident", "official_maintenance")
 # A certificate a few days from expiry still serves traffic: a warning, not an outage.
 NOT_FAILURES = ("cert_expiring",)
@@ -44,17 +45,6 @@ KNOWN = ("up", "degraded", "down")
 
 IsIn = Callable[[str, Sequence[str]], np.ndarray]
 """is_in(column, values): per row, whether the column's value is one of values."""
-
-
-def is_refusal(http_status: int, expected: Sequence[int]) -> bool:
-    """Whether an HTTP answer means the front door refused us rather than failed.
-
-    429 (rate limited) and 999 (LinkedIn) always; any other 4xx that is not one of the
-    surface's healthy answers (403/400 bot walls, WAF and challenge pages, 404 from an edge).
-    """
-    if http_status in expected:
-        return False
-    return http_status in (429, 999) or 400 <= http_status < 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +63,7 @@ class RowFlags:
 def row_flags(is_in: IsIn) -> RowFlags:
     """Classify rows given a membership test over the sample columns (kind, check, status,
     error); the analysis passes a factorized one, small callers `membership(rows)`."""
-    official_row = is_in("kind", [OFFICIAL_KIND])
+    official_row = is_in("kind", OFFICIAL_KINDS)
     probe = ~official_row
     unknown = is_in("status", ["unknown"])
     down = probe & is_in("status", ["down"])
@@ -81,7 +71,7 @@ def row_flags(is_in: IsIn) -> RowFlags:
     reported = (is_in("status", ["degraded", "down"]) | is_in("error", OFFICIAL_ERRORS))
     return RowFlags(
         probe=probe,
-        facing=probe & ~is_in("kind", INFRASTRUCTURE) & ~is_in("check", INFRASTRUCTURE),
+        facing=probe & ~is_in("kind", INFRASTRUCTURE_KINDS) & ~is_in("check", INFRASTRUCTURE),
         known=probe & ~unknown,
         down=down,
         failing=down | (degraded & ~is_in("error", NOT_FAILURES)),

@@ -35,14 +35,16 @@ def expected_round_rollups(raw: pd.DataFrame) -> pd.DataFrame:
     for (hour, vantage, platform), rows in raw.groupby(["hour", "vantage", "platform"],
                                                        sort=True):
         counts = dict.fromkeys(ROUND_COLUMNS[3:], 0)
-        for _, answers in rows[rows["kind"] != "statuspage"].groupby("ts"):
+        pages = rows[rows["kind"] == "statuspage"]
+        vendor = set(pages.loc[pages["status"].isin(["degraded", "down"]), "ts"])
+        for ts, answers in rows[rows["kind"] != "statuspage"].groupby("ts"):
             known = [s for s in answers["status"] if s != "unknown"]
             counts["r_rounds"] += 1
             if not known:
-                counts["r_unknown"] += 1
+                counts["r_degraded" if ts in vendor else "r_unknown"] += 1
             elif all(s == "down" for s in known):
                 counts["r_down"] += 1
-            elif not all(s == "up" for s in known):
+            elif not all(s == "up" for s in known) or ts in vendor:  # the vendor's incident
                 counts["r_degraded"] += 1
         out.append({"hour": hour, "vantage": vantage, "platform": platform, **counts})
     return pd.DataFrame(out, columns=ROUND_COLUMNS)
@@ -70,7 +72,7 @@ def hand_status(i: int, platform: str, check: str) -> tuple[str, str | None]:
     if platform == "alpha" and 50 <= i < 55 and check == "api":
         return "unknown", "probe_error"  # the known answer is up: an up round
     if platform == "alpha" and 60 <= i < 65 and not probe:
-        return "down", "official_incident"  # status page only: still an up round
+        return "down", "official_incident"  # the vendor's incident, probes up: degraded
     if platform == "beta" and 15 <= i < 20 and probe:
         return "down", "connect"
     if platform == "gamma" and 70 <= i < 76 and check == "web":

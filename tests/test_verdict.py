@@ -7,6 +7,7 @@ import itertools
 from datetime import timedelta
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from support_samples import T0, frame, monitor, platform, rounds
 
@@ -14,7 +15,10 @@ from monitors import verdict
 from monitors.analysis import incidents, verdicts
 from monitors.cli import check
 from monitors.config import Platform
+from monitors.history import rollup
+from monitors.history.schema import SAMPLE_SCHEMA
 from monitors.output import board as live
+from monitors.probes import http
 from monitors.sampling import runner, sampler
 
 # A check's answer -> (status, error, http_status) as the probes record it.
@@ -157,7 +161,7 @@ def test_named_cases(answers, want):
      (503, [200], False), (200, [200], False), (301, [200], False)],
 )
 def test_what_counts_as_a_refusal(code, expected_codes, refused):
-    assert verdict.is_refusal(code, expected_codes) is refused
+    assert http.is_refusal(code, expected_codes) is refused
 
 
 def test_refusals_never_open_an_outage_and_count_as_unknown_time():
@@ -185,3 +189,15 @@ def test_row_flags_are_the_same_through_both_membership_tests(table):
     big = verdict.row_flags(lambda c, v: samples[c].isin(v).to_numpy())
     for name in ("probe", "facing", "known", "down", "failing", "refused", "official"):
         assert np.array_equal(getattr(small, name), getattr(big, name)), name
+
+
+def test_the_hourly_round_roll_ups_count_rounds_by_the_same_rule(table):
+    rows, _ = table
+    counts = rollup.round_counts(pa.Table.from_pylist(rows, schema=SAMPLE_SCHEMA))
+    want: dict[str, int] = {}
+    for combo in COMBOS:
+        name = expected(*combo)
+        want[name] = want.get(name, 0) + 1
+    got = [sum(v[k] for v in counts.values()) for k in range(4)]
+    assert got == [len(COMBOS), want.get("unknown", 0) + want.get("refused", 0),
+                   want.get("down", 0), want.get("degraded", 0)]

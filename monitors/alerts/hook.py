@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitors import verdict
 from monitors.config import Monitor, Settings
+from monitors.probes import is_official
 from monitors.sampling.runner import Round
 from monitors.sampling.sampler import Sampler
 from monitors.vocabulary import COLUMNS
@@ -41,7 +42,7 @@ def _compact(row: dict[str, Any]) -> tuple:
         value = row.get(column)
         if column in _INTERNED and isinstance(value, str):
             value = sys.intern(value)
-        elif column == "detail" and row.get("kind") != verdict.OFFICIAL_KIND:
+        elif column == "detail" and not is_official(row.get("kind")):
             value = None
         values.append(value)
     return tuple(values)

@@ -11,6 +11,7 @@ from typing import Any
 
 from monitors import verdict
 from monitors.config import Platform, Settings
+from monitors.probes import is_official
 from monitors.probes.base import OfficialInfo, ProbeResult, short
 from monitors.sampling.runner import Round, control_check, run_round
 
@@ -76,7 +77,7 @@ def format_round(found: Round, platforms: Sequence[Platform]) -> str:
         for row in by_platform.get(platform.id, []):
             rows.append(_cells(platform.id, row["check"], row["kind"], row))
         if platform.id in found.official:
-            status_check = next((c.id for c in platform.checks if c.kind == "statuspage"), "")
+            status_check = next((c.id for c in platform.checks if is_official(c.kind)), "")
             result = found.results.get((platform.id, status_check))
             rows.append("    " + _official_line(found.official[platform.id], result))
         if platform.id in verdicts:

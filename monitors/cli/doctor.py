@@ -30,8 +30,9 @@ from typing import Any
 
 from monitors import verdict
 from monitors.config import Platform, Settings
-from monitors.probes import AnyCheck
+from monitors.probes import AnyCheck, is_official
 from monitors.probes.base import ProbeResult, short
+from monitors.probes.http import is_refusal
 from monitors.sampling.runner import Round, control_check, run_round
 
 VERDICTS = ("ok", "refused", "failed", "unknown")
@@ -118,12 +119,12 @@ def _classify(check: Any, result: ProbeResult) -> str:
     """ok | refused | failed | unknown for one endpoint's answer."""
     if result.error == verdict.REFUSAL_ERROR:
         return "refused"
-    if check.kind == verdict.OFFICIAL_KIND:
+    if is_official(check.kind):
         # A status page that answered is ok whatever it reports; one that would not answer
         # refused us (a 4xx) or failed.
         if result.error == "official_unavailable":
             code = result.http_status
-            return "refused" if code and verdict.is_refusal(code, [200]) else "failed"
+            return "refused" if code and is_refusal(code, [200]) else "failed"
         if result.error == "bad_payload":
             return "failed"
         return "ok" if result.status in verdict.KNOWN else "unknown"
@@ -228,7 +229,7 @@ def finding(platform: str, check_id: str, check: Any, result: ProbeResult,
             fallback: int = 0, has_fallbacks: bool = False) -> Finding:
     """One endpoint's finding from its check and what it answered."""
     kind = _classify(check, result)
-    if kind == "refused" and check.kind == verdict.OFFICIAL_KIND:
+    if kind == "refused" and is_official(check.kind):
         advice: str | None = (
             f"the status page refuses anonymous readers from this network (HTTP "
             f"{result.http_status}): the sampler has no official signal for this platform "

@@ -9,6 +9,7 @@ from datetime import datetime
 from monitors.config import Settings
 from monitors.history import state as statefile
 from monitors.output import present
+from monitors.probes import is_official
 from monitors.sampling.heartbeat import read_heartbeat, status_report
 from monitors.timeutil import utcnow
 
@@ -31,7 +32,7 @@ def refusal_lines(beat: dict, settings: Settings, now: datetime | None = None) -
         platform = settings.platform(pid)
         refused = [str(i["check"]) for i in items]
         judged = [present.surface(c.id) for c in (platform.checks if platform else ())
-                  if c.id not in refused and c.kind != "statuspage"]
+                  if c.id not in refused and not is_official(c.kind)]
         since = min(present.to_datetime(i.get("since")) or now for i in items)
         lines.append(present.refusal_note(platform.name if platform else pid, refused, since,
                                           judged, now))

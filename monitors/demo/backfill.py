@@ -15,6 +15,7 @@ from monitors import history
 from monitors.config import Platform, Settings
 from monitors.history import state as statefile
 from monitors.history.schema import SAMPLE_SCHEMA
+from monitors.probes import is_official
 
 log = logging.getLogger("monitors.demo")
 
@@ -119,7 +120,7 @@ def _platform_table(platform: Platform, vantage: str, ts: np.ndarray, end_ms: in
     for index, check in enumerate(platform.checks):
         cols = _healthy(check.kind, n, rng)
         blip = blips == index
-        if check.kind == "statuspage":  # a status page that does not answer is unknown
+        if is_official(check.kind):  # a status page that does not answer is unknown
             _set(cols, blip, "unknown", "official_unavailable", "status page gave no answer",
                  np.nan, -1)
         else:

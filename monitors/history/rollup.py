@@ -25,9 +25,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from monitors import verdict
 from monitors.history.quarantine import quarantine
 from monitors.history.store import Entry, Store, rank_of, unique_name
 
@@ -78,37 +80,8 @@ SELECT (epoch_ms(ts) // 3600000) * 3600000 AS hour_ms,
        max(latency_ms::DOUBLE) FILTER (WHERE status IN ('up', 'degraded')) AS latency_max
 FROM samples GROUP BY hour_ms, platform, "check"
 """
-# DESIGN.md "Surfaces and partial outages": a platform-round is one (platform, ts) of the
-# vantage's probe samples (status pages are a second signal, not a surface). It is unknown
-# when every answer is unknown, down when every known answer is down, degraded when the
-# known answers are otherwise not all up. The hour's counts go on its first check's row.
-_ROUNDS = """
-WITH checks AS (""" + _CHECKS + """),
-per_round AS (
-  SELECT (epoch_ms(ts) // 3600000) * 3600000 AS hour_ms, platform, ts,
-         count(*) AS n,
-         count(*) FILTER (WHERE status = 'unknown') AS nu,
-         count(*) FILTER (WHERE status = 'down') AS nd,
-         count(*) FILTER (WHERE status = 'up') AS nup
-  FROM samples WHERE kind <> 'statuspage' GROUP BY hour_ms, platform, ts),
-per_hour AS (
-  SELECT hour_ms, platform,
-         count(*) AS r_rounds,
-         count(*) FILTER (WHERE nu = n) AS r_unknown,
-         count(*) FILTER (WHERE nu < n AND nd = n - nu) AS r_down,
-         count(*) FILTER (WHERE nu < n AND nd < n - nu AND nup < n - nu) AS r_degraded
-  FROM per_round GROUP BY hour_ms, platform),
-placed AS (
-  SELECT *, "check" = min("check") OVER (PARTITION BY hour_ms, platform) AS first
-  FROM checks)
-SELECT c.* EXCLUDE (first),
-       CASE WHEN first THEN coalesce(h.r_rounds, 0) END::INTEGER AS r_rounds,
-       CASE WHEN first THEN coalesce(h.r_unknown, 0) END::INTEGER AS r_unknown,
-       CASE WHEN first THEN coalesce(h.r_down, 0) END::INTEGER AS r_down,
-       CASE WHEN first THEN coalesce(h.r_degraded, 0) END::INTEGER AS r_degraded
-FROM placed c LEFT JOIN per_hour h ON c.hour_ms = h.hour_ms AND c.platform = h.platform
-ORDER BY c.hour_ms, c.platform, c."check"
-"""
+# Per hour and platform, its platform-rounds by verdict (`monitors.verdict`, the one rule):
+# computed from the samples in numpy and put on the hour's first check row.
 _ORDER = '\nORDER BY hour_ms, platform, "check"\n'
 _local = threading.local()
 CACHE_FILES = 96  # eight years of months for one vantage, a few MB
@@ -149,15 +122,53 @@ def compute_rollups(samples: pa.Table, *, rounds: bool = True) -> pa.Table:
     con.register("samples", samples.select(["ts", "platform", "check", "kind", "status",
                                             "latency_ms", "error"]))
     try:
-        result = arrow_result(con.sql(_ROUNDS if rounds else _CHECKS + _ORDER))
+        result = arrow_result(con.sql(_CHECKS + _ORDER))
     finally:
         con.unregister("samples")
+    counts = round_counts(samples) if rounds else {}
+    firsts = _on_first_rows(result, counts) if rounds else [[None] * result.num_rows] * 4
     hour = result["hour_ms"].cast(pa.timestamp("ms", tz="UTC"))
     result = result.set_column(0, "hour", hour)
-    for name in ROUND_COLUMNS:
-        if name not in result.column_names:
-            result = result.append_column(name, pa.nulls(result.num_rows, pa.int32()))
+    for name, values in zip(ROUND_COLUMNS, firsts, strict=True):
+        result = result.append_column(name, pa.array(values, pa.int32()))
     return result.cast(ROLLUP_FILE_SCHEMA)
+
+
+def round_counts(samples: pa.Table) -> dict[tuple[int, str], tuple[int, int, int, int]]:
+    """Per (hour ms, platform): platform-rounds with a probe sample, and those the one
+    verdict rule calls unknown (refused included), down and degraded."""
+    columns = {name: samples[name].to_numpy(zero_copy_only=False)
+               for name in ("platform", "check", "kind", "status", "error")}
+    ts_ms = samples["ts"].cast(pa.int64()).to_numpy()
+    platforms, p_code = np.unique(columns["platform"].astype(str), return_inverse=True)
+    keys, gid = np.unique(p_code.astype(np.int64) << 42 | ts_ms, return_inverse=True)
+    flags = verdict.row_flags(lambda c, values: np.isin(columns[c], list(values)))
+    codes = verdict.decide(gid, len(keys), flags)
+    probed = np.bincount(gid, weights=flags.probe, minlength=len(keys)) > 0
+    hour = ((keys & ((1 << 42) - 1)) // 3_600_000) * 3_600_000
+    table: dict[tuple[int, str], list[int]] = {}
+    for h, p, code in zip(hour[probed].tolist(), (keys[probed] >> 42).tolist(),
+                          codes[probed].tolist(), strict=True):
+        row = table.setdefault((h, str(platforms[p])), [0, 0, 0, 0])
+        row[0] += 1
+        row[1] += code < verdict.UP
+        row[2] += code == verdict.DOWN
+        row[3] += code == verdict.DEGRADED
+    return {key: tuple(value) for key, value in table.items()}
+
+
+def _on_first_rows(result: pa.Table, counts: dict) -> list[list[int | None]]:
+    """Each round count of each (hour, platform) on its first check row, None on the others
+    (the rows are sorted by hour, platform and check)."""
+    out: list[list[int | None]] = [[], [], [], []]
+    last = None
+    for h, p in zip(result["hour_ms"].to_pylist(), result["platform"].to_pylist(),
+                    strict=True):
+        values = counts.get((h, p), (0, 0, 0, 0)) if (h, p) != last else (None,) * 4
+        last = (h, p)
+        for column, value in zip(out, values, strict=True):
+            column.append(value)
+    return out
 
 
 @dataclass(slots=True)

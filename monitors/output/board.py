@@ -12,6 +12,7 @@ from monitors import verdict
 from monitors.analysis.incidents import Outage
 from monitors.config import Platform
 from monitors.output import present
+from monitors.probes import OFFICIAL_KINDS
 from monitors.vocabulary import OFFICIAL_INDICATOR_STATUS
 
 _ROUND = ["vantage", "platform", "ts"]
@@ -36,7 +37,7 @@ def platform_rounds(samples: pd.DataFrame) -> pd.DataFrame:
     n = int(gid.max()) + 1 if len(gid) else 0
     codes = verdict.decide(gid, n, verdict.row_flags(
         lambda column, values: samples[column].isin(values).to_numpy()))
-    probe = samples[samples["kind"] != verdict.OFFICIAL_KIND]
+    probe = samples[~samples["kind"].isin(OFFICIAL_KINDS)]
     keyed = probe.assign(
         _offline=probe["error"].eq("vantage_offline"),
         _lat=probe["latency_ms"].where(probe["status"].isin(["up", "degraded"])),
@@ -64,7 +65,7 @@ def platform_rounds(samples: pd.DataFrame) -> pd.DataFrame:
 
 
 def _with_official(rounds: pd.DataFrame, samples: pd.DataFrame) -> pd.DataFrame:
-    official = samples[samples["kind"] == "statuspage"]
+    official = samples[samples["kind"].isin(OFFICIAL_KINDS)]
     official = (official.sort_values("ts").drop_duplicates(_ROUND, keep="last")
                 [[*_ROUND, "status", "detail"]]
                 .rename(columns={"status": "official_status", "detail": "official_detail"}))

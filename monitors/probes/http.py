@@ -7,7 +7,7 @@ import json
 import socket
 import ssl
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Annotated, Literal
@@ -23,7 +23,6 @@ from monitors.probes.base import (
     elapsed_ms,
     short,
 )
-from monitors.verdict import is_refusal
 from monitors.vocabulary import ErrorClass
 
 
@@ -257,6 +256,17 @@ async def _judge(
     return ProbeResult(
         "up", latency, code, None, short("; ".join(notes)) if notes else None, phases
     )
+
+
+def is_refusal(http_status: int, expected: Sequence[int]) -> bool:
+    """Whether an HTTP answer means the front door refused us rather than failed.
+
+    429 (rate limited) and 999 (LinkedIn) always; any other 4xx that is not one of the
+    surface's healthy answers (403/400 bot walls, WAF and challenge pages, 404 from an edge).
+    """
+    if http_status in expected:
+        return False
+    return http_status in (429, 999) or 400 <= http_status < 500
 
 
 def retry_after_s(value: str | None, now: datetime | None = None) -> float | None:

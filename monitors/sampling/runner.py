@@ -14,7 +14,7 @@ import httpx
 
 from monitors import verdict
 from monitors.config import Monitor, Platform
-from monitors.probes import PROBES, AnyCheck
+from monitors.probes import HTTP_KINDS, PROBES, AnyCheck
 from monitors.probes.base import (
     OfficialInfo,
     ProbeContext,
@@ -82,7 +82,6 @@ def _slot(moment: datetime) -> datetime:
     return moment.replace(microsecond=moment.microsecond - moment.microsecond % 1000)
 
 
-_HTTP_KINDS = frozenset({"http", "statuspage"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +94,7 @@ class _Gate:
 
 async def _gated(check: AnyCheck, ctx: ProbeContext, gate: _Gate) -> ProbeResult:
     async with gate.slots:
-        if not gate.fresh_clients or check.kind not in _HTTP_KINDS:
+        if not gate.fresh_clients or check.kind not in HTTP_KINDS:
             return await run_check(check, ctx)
         # A client per check: every round measures DNS, connect and TLS afresh (a pooled
         # keep-alive connection would hide a platform whose DNS just broke), and a tiny pool
