@@ -23,7 +23,7 @@ from pydantic.fields import FieldInfo  # noqa: E402
 from pydantic_core import PydanticUndefined  # noqa: E402
 
 from monitors import config  # noqa: E402
-from monitors.probes import DnsCheck, HttpCheck, StatuspageCheck, TcpCheck, TlsCheck  # noqa: E402
+from monitors.probes import KINDS  # noqa: E402
 from monitors.probes.base import CheckBase  # noqa: E402
 from monitors.timeutil import parse_duration  # noqa: E402
 
@@ -36,12 +36,8 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("[[platforms]]", config.Platform,
      "Platforms to monitor. An id of a built-in platform replaces it; a new id is added "
      "after the catalog, in file order."),
-    ('[[platforms.checks]] kind = "http"', HttpCheck, "Fetch a URL anonymously and judge it."),
-    ('[[platforms.checks]] kind = "dns"', DnsCheck, "Resolve a name."),
-    ('[[platforms.checks]] kind = "tcp"', TcpCheck, "Open a TCP connection."),
-    ('[[platforms.checks]] kind = "tls"', TlsCheck, "Handshake and check certificate expiry."),
-    ('[[platforms.checks]] kind = "statuspage"', StatuspageCheck,
-     "Read the vendor's official status (a second signal, not a probe surface)."),
+    *((f'[[platforms.checks]] kind = "{kind.name}"', kind.model, kind.summary)
+      for kind in KINDS.values()),  # one section per registered check kind
     ("[platforms.impact]", config.Impact, "What an hour of the platform is worth."),
     ("[platforms.playbook]", config.Playbook, "The contingency plan shown while it is down."),
     ("[[alerts]]", config.Alert, "Notification targets (apprise URLs), routed around outages."),
