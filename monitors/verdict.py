@@ -42,6 +42,8 @@ OFFICIAL_ERRORS = ("official_incident", "official_maintenance")
 # A certificate a few days from expiry still serves traffic: a warning, not an outage.
 NOT_FAILURES = ("cert_expiring",)
 KNOWN = ("up", "degraded", "down")
+# Failing rounds more than this many intervals apart (no data between) are not consecutive.
+GAP_ROUNDS = 4
 
 IsIn = Callable[[str, Sequence[str]], np.ndarray]
 """is_in(column, values): per row, whether the column's value is one of values."""

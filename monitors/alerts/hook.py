@@ -15,11 +15,19 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from monitors import verdict
+from monitors import history, verdict
+from monitors.alerts import Notifier
+from monitors.alerts.events import ABSENT_GRACE_S
 from monitors.config import Monitor, Settings
+from monitors.history import state as statefile
+from monitors.history.state import local_state_dir
 from monitors.probes import is_official
+from monitors.sampling.deadman import Pinger
+from monitors.sampling.metrics import Metrics
 from monitors.sampling.runner import Round
 from monitors.sampling.sampler import Sampler
+from monitors.timeutil import utcnow
+from monitors.verdict import GAP_ROUNDS
 from monitors.vocabulary import COLUMNS
 
 if TYPE_CHECKING:
@@ -61,7 +69,6 @@ class RecentRounds:
     """
 
     def __init__(self, monitor: Monitor, intervals: dict[str, float] | None = None) -> None:
-        from monitors.alerts.events import ABSENT_GRACE_S
 
         self.monitor = monitor
         self.intervals = intervals or {}
@@ -70,8 +77,6 @@ class RecentRounds:
 
     def keep_rounds(self, platform: str) -> int:
         """Rounds a settled platform keeps: confirmation/recovery/gap context plus the grace."""
-        from monitors.analysis.verdicts import GAP_ROUNDS
-
         interval = self.intervals.get(platform) or self.monitor.interval
         context = max(self.monitor.confirm, self.monitor.recover, GAP_ROUNDS)
         return context + self.monitor.recover + math.ceil(self.grace_s / interval) + 1
@@ -116,7 +121,7 @@ class RecentRounds:
 
     def frame(self) -> pd.DataFrame:
         """The kept samples as a DataFrame with the raw-sample columns."""
-        import pandas as pd
+        import pandas as pd  # lazy: `monitors run` without alerts never loads pandas
 
         rows = [row for kept in self.rounds.values() for _s, _f, rounds in kept for row in rounds]
         return pd.DataFrame.from_records(rows, columns=list(COLUMNS))
@@ -130,9 +135,6 @@ class AlertHook:
     """Detects outages on recent samples after each round and hands them to the notifier."""
 
     def __init__(self, sampler: Sampler, settings: Settings):
-        from monitors.alerts import Notifier
-        from monitors.history.state import local_state_dir
-
         self.settings = settings
         self.sampler = sampler
         self.notifier = Notifier(settings, local_state_dir(settings.data))
@@ -140,8 +142,6 @@ class AlertHook:
 
     def other_vantages(self) -> list[str]:
         """Vantages other than this one that write to the same data location (by heartbeat)."""
-        from monitors.history import state as statefile
-
         names = statefile.list_names(self.settings.data, "heartbeat-",
                                      storage_endpoint=self.settings.monitor.storage_endpoint)
         vantages = {n.removeprefix("heartbeat-").removesuffix(".json") for n in names}
@@ -149,10 +149,8 @@ class AlertHook:
 
     def recent_samples(self, result: Round) -> pd.DataFrame:
         """Own recent rows (including unflushed) plus other vantages' flushed samples."""
-        import pandas as pd
+        import pandas as pd  # lazy: `monitors run` without alerts never loads pandas
 
-        from monitors import history
-        from monitors.timeutil import utcnow
 
         self.recent.add(result.samples)
         own = self.recent.frame()
@@ -172,7 +170,7 @@ class AlertHook:
         return pd.concat(frames, ignore_index=True) if frames else own
 
     def __call__(self, result: Round) -> None:
-        from monitors.analysis import incidents
+        from monitors.analysis import incidents  # lazy: detection loads pandas (alerts only)
 
         samples = self.recent_samples(result)
         outages = incidents.detect(
@@ -197,7 +195,6 @@ def attach(
     otherwise `metrics_port` starts serving here (MetricsPortError when it cannot)."""
     attached: dict = {}
     if settings.monitor.heartbeat_url:
-        from monitors.sampling.deadman import Pinger
 
         pinger = Pinger(settings.monitor.heartbeat_url, user_agent=settings.monitor.user_agent)
 
@@ -219,7 +216,6 @@ def attach(
             sampler.add_hook(hook)
             attached["alerts"] = hook
     if metrics is None and metrics_port is not None:
-        from monitors.sampling.metrics import Metrics
 
         metrics = Metrics(sampler)
         attached["metrics_server"] = metrics.serve(metrics_port, metrics_host)

@@ -21,7 +21,9 @@ from typing import Any, Literal
 from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictStr, ValidationError
 
+from monitors.history.quarantine import quarantine
 from monitors.history.state import Count, Timestamp, problem
+from monitors.history.store import open_store
 
 log = logging.getLogger("monitors.alerts")
 
@@ -213,8 +215,6 @@ class AlertStore:
     def _set_aside(self, reason: str) -> None:
         """Move the state file to <data>/quarantine/<state dir>/ (recorded like a quarantined
         history file); if it cannot be moved, out of the way in this folder."""
-        from monitors.history.quarantine import quarantine
-        from monitors.history.store import open_store
 
         with contextlib.suppress(Exception):
             quarantine(open_store(str(self.dir.parent)), f"{self.dir.name}/{STATE_FILE}",

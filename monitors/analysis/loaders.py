@@ -10,9 +10,11 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from monitors import history
+from monitors.analysis import windows
 from monitors.analysis.incidents import Outage
 from monitors.config import Platform, Settings
 from monitors.history import state as statefile
+from monitors.sampling import heartbeat
 from monitors.timeutil import Window, parse_window, utcnow
 
 log = logging.getLogger("monitors.loaders")
@@ -56,7 +58,6 @@ def recent_samples(settings: Settings, minutes: float, *, now: datetime | None =
 
 def analysis(settings: Settings, where: Scope, *, now: datetime | None = None):
     """Outages, uptime, daily series and impact for the scope (an uptime.Analysis)."""
-    from monitors.analysis import windows
 
     return windows.analyse_history(settings, where.window, platforms=list(where.platforms) or None,
                                   now=now or where.window.end,
@@ -132,7 +133,6 @@ def missing_history(settings: Settings) -> str | None:
 
 def vantages(settings: Settings, *, days: float = 30, now: datetime | None = None) -> list[str]:
     """Vantage names with history in the last `days` (hourly roll-ups) or a heartbeat."""
-    from monitors.sampling import heartbeat
 
     end = now or utcnow()
     names = {b.get("vantage") for b in heartbeat.read_heartbeats(

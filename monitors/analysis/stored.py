@@ -37,10 +37,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from monitors import history
+from monitors.analysis.coverage import coverage_from_rollups
 from monitors.analysis.findings import Findings, from_json, join, to_json
 from monitors.analysis.intervals import NS, from_ns, ns_array, to_ns
+from monitors.analysis.uptime import context_s, find, longest_interval
 from monitors.analysis.verdicts import GAP_ROUNDS
 from monitors.config import Platform, Settings
+from monitors.history.scan import list_samples, parallel
+from monitors.history.store import open_store
 
 log = logging.getLogger("monitors.analysis")
 
@@ -153,11 +158,6 @@ def _folder(key: str) -> str:
 def materialise(settings: Settings, *, now: datetime | None = None) -> dict[str, Any]:
     """Store the findings of every complete month not yet stored (or changed since); returns
     what it did. Safe to run at any time and from any process: files are replaced whole."""
-    from monitors import history
-    from monitors.analysis.coverage import coverage_from_rollups
-    from monitors.analysis.uptime import context_s, find, longest_interval
-    from monitors.history.scan import list_samples
-    from monitors.history.store import open_store
 
     began = time.perf_counter()
     now = now or datetime.now(UTC)
@@ -255,8 +255,6 @@ def middle(settings: Settings, platforms: Sequence[Platform], start_ns: int, unt
     the window's end), so the live pieces read the roll-up hour either side of each cut,
     just as a live analysis of the whole window does.
     """
-    from monitors.history.scan import list_samples, parallel
-    from monitors.history.store import open_store
 
     store = open_store(settings.data, settings.monitor.storage_endpoint)
     key = config_key(settings)

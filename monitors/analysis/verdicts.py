@@ -17,13 +17,11 @@ import pandas as pd
 
 from monitors import verdict
 from monitors.analysis.intervals import ns_array
-from monitors.verdict import DEGRADED, DOWN, REFUSED, SKIP, UP, RowFlags, row_flags
+from monitors.verdict import DEGRADED, DOWN, GAP_ROUNDS, REFUSED, SKIP, UP, RowFlags, row_flags
 from monitors.vocabulary import COLUMNS
 
-__all__ = ["DEGRADED", "DOWN", "REFUSED", "SKIP", "UP"]
+__all__ = ["DEGRADED", "DOWN", "GAP_ROUNDS", "REFUSED", "SKIP", "UP"]
 HOUR_NS = 3600 * 10**9
-# Failing rounds more than this many intervals apart (no data between) are not consecutive.
-GAP_ROUNDS = 4
 _TS_BITS = 40  # ms since the earliest sample: 34 years
 _BUCKET_BITS = 36
 

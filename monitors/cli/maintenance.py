@@ -10,7 +10,10 @@ import logging
 import sys
 from typing import Any
 
+from monitors.analysis.stored import materialise
 from monitors.config import Settings
+from monitors.history.compaction import compact
+from monitors.history.read import problems
 
 log = logging.getLogger("monitors.history")
 
@@ -18,13 +21,11 @@ log = logging.getLogger("monitors.history")
 def maintain(settings: Settings) -> dict[str, Any]:
     """Compact the history, then materialise analysis; a failure of the second step is
     logged and reported, never fatal (the analysis then reads samples, as before)."""
-    from monitors.history.compaction import compact
 
     stats = compact(settings.data, storage_endpoint=settings.monitor.storage_endpoint)
     if stats.get("skipped"):
         return {"compaction": stats}
     try:
-        from monitors.analysis.stored import materialise
 
         analysis: dict[str, Any] = materialise(settings)
     except Exception as exc:  # the history is fine; only the shortcut is missing
@@ -36,7 +37,6 @@ def maintain(settings: Settings) -> dict[str, Any]:
 def cli_compact(args: Any, settings: Settings) -> int:
     """`python -m monitors compact`: merge segments, write roll-ups and store the analysis
     now; print a summary."""
-    from monitors.history.read import problems
 
     done = maintain(settings)
     stats = done["compaction"]

@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from monitors import history
+from monitors.cli.maintenance import maintain
 from monitors.config import Platform, Settings
 from monitors.history import state as statefile
 from monitors.history.schema import SAMPLE_SCHEMA
@@ -209,7 +210,6 @@ def backfill(settings: Settings, span_s: float, *, end: datetime | None = None) 
     for batch in table.to_batches(max_chunksize=200_000):
         writer.append(pa.Table.from_batches([batch]))
     writer.close()
-    from monitors.cli.maintenance import maintain
 
     done = maintain(settings)
     log.info("demo: backfilled %d synthetic samples over %.0f days", table.num_rows,

@@ -97,7 +97,7 @@ if TYPE_CHECKING:
 def _connection() -> duckdb.DuckDBPyConnection:
     con = getattr(_local, "con", None)
     if con is None:
-        import duckdb  # imported on first use: a sampler that never compacts skips it
+        import duckdb  # lazy: a sampler that never compacts never loads DuckDB
 
         con = _local.con = duckdb.connect()
     return con

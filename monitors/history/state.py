@@ -31,6 +31,9 @@ from pydantic import (
     ValidationError,
 )
 
+from monitors.history.quarantine import quarantine
+from monitors.history.store import open_store
+
 log = logging.getLogger("monitors.state")
 
 
@@ -203,8 +206,6 @@ def set_aside(data: str, name: str, reason: str, *, storage_endpoint: str | None
     try:
         if seen is not None and _read_bytes(data, name, storage_endpoint) != seen:
             return
-        from monitors.history.quarantine import quarantine
-        from monitors.history.store import open_store
 
         quarantine(open_store(data, storage_endpoint), f"state/{name}", reason)
     except Exception as exc:  # a problem report must never become a second problem

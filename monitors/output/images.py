@@ -41,7 +41,7 @@ def find_browser() -> str | None:
 
 async def _render(figures: Sequence[go.Figure], sizes: Sequence[tuple[int, int]],
                   browser: str, fmt: str, scale: float) -> list[bytes]:
-    import kaleido
+    import kaleido  # lazy: optional, heavy; only report images need it
 
     out = []
     async with kaleido.Kaleido(n=1, path=browser, mathjax=False, timeout=60,

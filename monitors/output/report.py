@@ -9,6 +9,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import IO
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from monitors import history
 from monitors.analysis import loaders, summary
 from monitors.config import Settings
@@ -32,8 +35,6 @@ def samples_csv(settings: Settings, where: loaders.Scope, out: IO[str]) -> int:
 
 
 def _in(batch, column: str, values: Sequence[str]):
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     return pc.is_in(batch.column(column), value_set=pa.array(list(values)))
 

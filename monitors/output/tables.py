@@ -9,7 +9,7 @@ import pandas as pd
 
 from monitors.analysis import impact
 from monitors.analysis.impact import ImpactEstimate
-from monitors.analysis.incidents import Outage
+from monitors.analysis.incidents import Outage, group_by_provider
 from monitors.config import Business, Impact, Platform
 from monitors.output import present
 
@@ -157,7 +157,6 @@ def _vendor_text(title: str, lead: str) -> str:
 
 def provider_incidents(outages: Sequence[Outage], tz: str, *, now: datetime) -> pd.DataFrame:
     """Outages that hit several platforms of one provider at once, newest first."""
-    from monitors.analysis.incidents import group_by_provider
 
     rows = [{"Incident": group.title, "Started": present.local_time(group.start, tz),
              "Duration": present.duration(((group.end or now) - group.start).total_seconds()),

@@ -24,6 +24,7 @@ from monitors import history, verdict
 from monitors.config import Platform, Settings
 from monitors.history import recorded
 from monitors.history import state as statefile
+from monitors.history.datadir import lock_failure
 from monitors.sampling import heartbeat, overload, runner
 from monitors.sampling.changelog import ChangeLog
 from monitors.sampling.politeness import Politeness
@@ -105,11 +106,8 @@ class Sampler:
         """Take the writer lock and start scheduling; SamplerBusy if another sampler writes."""
         self._lock = history.acquire_writer_lock(self.data, self.vantage)
         if self._lock is None:
-            from monitors.history.datadir import (
-                lock_failure,  # busy, or read-only / a folder in the way
-            )
 
-            raise SamplerBusy(lock_failure(self.data, self.vantage))
+            raise SamplerBusy(lock_failure(self.data, self.vantage))  # busy, read-only, …
         try:
             recorded.record(self.settings)  # readers of this folder use the same settings
         except OSError as exc:
