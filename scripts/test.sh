@@ -10,4 +10,5 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 python3 -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 python3 -m ruff check .
+lint-imports  # the layers, as contracts (.importlinter): a wrong arrow fails here
 python3 -m pytest "$@"
