@@ -197,13 +197,16 @@ def sidebar_footer_ui(settings: Settings, sampler_running: bool, *, divider: boo
 
 # ------------------------------------------------------------------ live
 def banners_ui(settings: Settings, beat: dict | None, sampler_running: bool, now: datetime,
-               board: pd.DataFrame) -> None:
-    """Own network offline, no sampler, quarantined files, undelivered alerts."""
+               board: pd.DataFrame, *, large: bool = False) -> None:
+    """Own network offline, no sampler, quarantined files, undelivered alerts (on the
+    projector only what the room must know; the clock line says how the sampler is)."""
     stale = heartbeat.is_stale(beat, now)
     if beat and not stale and beat.get("vantage_offline"):
         st.error("**This monitor's own network is offline.** Platform checks are paused "
                  "(grey) and nothing counts as an outage until the network is back.",
                  icon=":material/wifi_off:")
+    if large:
+        return
     if stale and not sampler_running:
         st.warning(f"**No sampler is running** — {heartbeat.describe(beat, now)}. "
                    "Start one next to the dashboard:", icon=":material/pause_circle:")
@@ -272,7 +275,7 @@ def live_board(settings: Settings, sampler_running: bool, *, large: bool = False
     beat = heartbeat.read_heartbeat(settings.data)
     board = live.status_board(samples, settings.platforms, outages=outages,
                               official=loaders.official_state(settings), now=now)
-    banners_ui(settings, beat, sampler_running, now, board)
+    banners_ui(settings, beat, sampler_running, now, board, large=large)
     together = tables.provider_incidents(outages, tz, now=now)
     for row in together[together["Ongoing"]].itertuples(index=False):
         st.error(f"**{row.Incident}** — since {row.Started} ({row.Duration}). Platforms of one "
@@ -350,7 +353,9 @@ def history_page(settings: Settings, f: Filters) -> None:
     st.plotly_chart(figure("timeline", shown, lambda: charts.outage_timeline(
         frame, tz=tz, start=f.window.start, end=f.window.end,
         platforms=[p.name for p in platforms])), key="timeline")
-    left, right = st.columns([3, 2])
+    # a week or two of days fits beside the uptime table; a month or more needs the width
+    wide = f.window.seconds > 15 * 86400
+    left, right = st.columns([3, 2]) if not wide else (st.container(), st.container())
     with left:
         summaries = {w: summary_of(settings, key, *_span(w, now), f.platforms, f.vantages)
                      for w in ("24h", "7d", "30d", "90d")}
@@ -373,14 +378,38 @@ def history_page(settings: Settings, f: Filters) -> None:
     if frame.empty:
         st.success(f"No outages in the last {f.label}.", icon=":material/check_circle:")
     else:
-        st.dataframe(tables.incident_table(frame, tz, settings.business.currency),
-                     hide_index=True, key="incident_table")
+        incidents_ui(frame, tz, settings.business.currency, key="incident_table")
         together = tables.provider_incidents(result.outages, tz, now=now)
         if len(together):
             st.caption("Several platforms of one provider at once:")
             st.dataframe(together.drop(columns=["Ongoing"]), hide_index=True,
                          key="provider_incidents")
     latency_ui(settings, f, key, platforms)
+
+
+INCIDENT_COLUMNS = {  # fit a laptop-wide page; long causes and vendor titles wrap
+    "Platform": st.column_config.TextColumn(width=85),
+    "Started": st.column_config.TextColumn(width=120),
+    "Ended": st.column_config.TextColumn(width=120),
+    "Duration": st.column_config.TextColumn(width=68),
+    "Severity": st.column_config.TextColumn(width=78),
+    "Cause": st.column_config.TextColumn(width=190),
+    "Surfaces": st.column_config.TextColumn(width=140),
+    "Vendor": st.column_config.TextColumn(width=280),
+    "Impact": st.column_config.TextColumn(width=62),
+}
+INCIDENT_ROW_PX = 70  # three lines of text per row
+
+
+def incidents_ui(frame: pd.DataFrame, tz: str, currency: str, *, key: str,
+                 columns: list[str] | None = None) -> None:
+    """The incident list: causes in plain words, and no column cut off (long text wraps)."""
+    table = tables.incident_table(frame, tz, currency)
+    table["Cause"] = table["Cause"].map(present.cause_text)
+    table = table[columns] if columns else table
+    st.dataframe(table, hide_index=True, key=key, row_height=INCIDENT_ROW_PX,
+                 column_config={c: INCIDENT_COLUMNS[c] for c in table.columns
+                                if c in INCIDENT_COLUMNS})
 
 
 def _span(window: str, now: datetime) -> tuple[datetime, datetime]:
@@ -432,9 +461,8 @@ def impact_page(settings: Settings, f: Filters) -> None:
     if frame.empty:
         st.info("No outages in this window, so no estimated impact.")
     else:
-        table = tables.incident_table(frame, tz, currency)[["Platform", "Started", "Duration",
-                                                            "Severity", "Cause", "Impact"]]
-        st.dataframe(table, hide_index=True, key="impact_incidents")
+        incidents_ui(frame, tz, currency, key="impact_incidents",
+                     columns=["Platform", "Started", "Duration", "Severity", "Cause", "Impact"])
     st.markdown("##### This window vs the previous one")
     st.dataframe(tables.period_comparison(this, before, currency).drop(
         columns=["_this", "_previous"]), hide_index=True, key="comparison")
@@ -479,27 +507,37 @@ def export_page(settings: Settings, f: Filters) -> None:
 
 
 # ------------------------------------------------------------------ presentation
+PRESENT_REFRESH = "30s"  # the projector page re-reads everything this often
+
+
 def presentation_page(settings: Settings, sampler_running: bool) -> None:
     """One clean page with large type for a projector: tiles, headline figures, timeline."""
     st.markdown(tiles.PRESENT_CSS, unsafe_allow_html=True)
+    st.fragment(run_every=PRESENT_REFRESH)(presentation_board)(settings, sampler_running)
+
+
+def presentation_board(settings: Settings, sampler_running: bool) -> None:
+    """Tiles, the 7-day figures and timeline, refreshed together: an outage that starts
+    while the page is up enters the figures and the timeline at the next refresh."""
     now, tz = utcnow(), settings.business.timezone
-    left, right = st.columns([3, 2], gap="large")
+    left, right = st.columns([3, 2], gap="medium")
     with left:
-        st.fragment(run_every="30s")(live_board)(settings, sampler_running, large=True)
+        live_board(settings, sampler_running, large=True)
     window = loaders.scope("7d", end=_minute(now)).window
     result, this, before = window_data(settings, Filters(window, "7 d", "7d", (), ()))
     comparison = tables.period_comparison(this, before, settings.business.currency)
     frame = tables.incident_frame(result.outages, settings.platforms, now=now)
     with right:
         st.markdown(tiles.kpis(comparison, ["Average uptime", "Outages", "Time down",
-                                            "Estimated impact"], columns=2),
+                                            "Estimated impact"], columns=2, large=True),
                     unsafe_allow_html=True)
         st.plotly_chart(charts.outage_timeline(frame, tz=tz, start=window.start,
                                                end=window.end,
                                                platforms=[p.name for p in settings.platforms],
                                                title="Outages in the last 7 days", large=True),
                         key="present_timeline", config={"displayModeBar": False})
-        st.markdown("[Exit presentation mode](?present=0)")
+        st.markdown('<p class="pp-exit"><a href="?present=0" target="_self">Exit presentation '
+                    'mode</a></p>', unsafe_allow_html=True)
 
 
 # ------------------------------------------------------------------ page
@@ -538,11 +576,18 @@ def main() -> None:
     def export_view() -> None:
         export_page(settings, f)
 
+    def live_link() -> None:  # /live: the same page as /, for links and bookmarks
+        live_page(settings, sampler_running)
+
+    # The default page is served at "/" whatever its url_path, so /live gets a hidden page of
+    # its own; without it a /live link opens Streamlit's "Page not found".
     pages = [
-        st.Page(live_view, title="Live", url_path="live", icon=":material/sensors:", default=True),
+        st.Page(live_view, title="Live", url_path="home", icon=":material/sensors:", default=True),
         st.Page(history_view, title="History", url_path="history", icon=":material/timeline:"),
         st.Page(impact_view, title="Impact", url_path="impact", icon=":material/payments:"),
         st.Page(export_view, title="Export", url_path="export", icon=":material/download:"),
+        st.Page(live_link, title="Live", url_path="live", icon=":material/sensors:",
+                visibility="hidden"),
     ]
     current = st.navigation(pages, position="top")
     if current.title != "Live":  # the window and filters only apply to the other pages

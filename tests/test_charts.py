@@ -95,15 +95,24 @@ def test_uptime_bars_are_coloured_by_how_bad_the_uptime_is():
     assert list(fig.data[0].text) == ["100.00 %", "99.50 %", "97.00 %"]
 
 
-def test_latency_has_a_p50_line_and_a_dotted_p95_per_platform():
+def test_latency_draws_p50_lines_and_p95_as_bands_shown_on_demand():
     hours = pd.date_range("2024-05-06", periods=3, freq="h", tz="UTC")
     rollups = pd.DataFrame({"hour": list(hours) * 2, "platform": ["insta"] * 3 + ["fb"] * 3,
                             "check": "web", "latency_p50": [100, 110, 120, 50, 60, 70],
                             "latency_p95": [300, 310, 320, 150, 160, 170]})
     fig = charts.latency_chart(rollups, tz="UTC", names={"insta": "Instagram"})
-    assert [t.name for t in fig.data] == ["Instagram", "Instagram p95", "fb", "fb p95"]
-    assert fig.data[1].line.dash == "dot"
-    assert list(fig.data[0].y) == [100, 110, 120]
+    lines, bands = fig.data[0::2], fig.data[1::2]
+    assert [t.name for t in lines] == ["Instagram", "fb"]
+    assert all(t.line.width == 2 and t.fill is None for t in lines)
+    assert list(lines[0].y) == [100, 110, 120]
+    # no second set of spiky lines: each p95 is a filled band from its p50 line up, hidden
+    # until asked for (one legend entry toggles them all) when several platforms are shown
+    assert all(t.fill == "tonexty" and t.line.width == 0 for t in bands)
+    assert all(t.visible == "legendonly" and t.legendgroup == "p95" for t in bands)
+    assert [t.showlegend for t in bands] == [True, False]
+    assert list(bands[0].y) == [300, 310, 320]
+    one = charts.latency_chart(rollups[rollups["platform"] == "fb"], tz="UTC")
+    assert one.data[1].visible is True and one.data[1].name == "p95 band"
 
 
 def test_a_long_window_is_drawn_in_steps_of_hours_that_keep_the_median_and_the_worst():
@@ -185,3 +194,76 @@ def test_the_time_split_bars_stack_status_colours_per_platform():
     assert [t.marker.color for t in fig.data] == [charts.STATUS_COLORS[s] for s in
                                                   ("up", "degraded", "down", "unknown")]
     assert [round(t.x[0], 1) for t in fig.data] == [90.0, 6.0, 3.0, 1.0]
+
+
+# ------------------------------------------------------------------ readable at a glance
+def _bars(fig) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    return [(pd.Timestamp(b), pd.Timestamp(b) + pd.Timedelta(milliseconds=float(w)))
+            for trace in fig.data for b, w in zip(trace.base, trace.x, strict=True)]
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_an_ongoing_outage_at_the_window_end_is_a_visible_bar_inside_the_window(large):
+    start, end = at(0), at(7 * 24 * 60)  # seven days, in UTC
+    ongoing = _outage(start=end - timedelta(minutes=6), end=None, severity="down")
+    frame = tables.incident_frame([ongoing], [INSTA], now=end)
+    fig = charts.outage_timeline(frame, tz="UTC", start=start, end=end, large=large)
+    ((begin, finish),) = _bars(fig)
+    span = end - start
+    assert finish - begin >= 0.004 * span  # at least 0.4 % of the window: a visible bar
+    lo, hi = pd.Timestamp(start).tz_localize(None), pd.Timestamp(end).tz_localize(None)
+    assert lo <= begin and finish <= hi, "the bar runs past the axis and is cut away"
+
+
+def test_a_short_outage_and_one_that_began_before_the_window_stay_visible():
+    start, end = at(0), at(90 * 24 * 60)
+    short = _outage(start=at(60), end=at(63), severity="down")
+    earlier = _outage(platform="fb", start=at(-600), end=at(2), severity="down")
+    frame = tables.incident_frame([short, earlier], [INSTA, FB], now=end)
+    fig = charts.outage_timeline(frame, tz="UTC", start=start, end=end)
+    lo = pd.Timestamp(start).tz_localize(None)
+    for begin, finish in _bars(fig):
+        assert finish - begin >= 0.004 * (end - start)
+        assert begin >= lo  # only what happened inside the window is drawn
+
+
+def test_recent_checks_have_distinct_time_labels_even_with_two_second_rounds():
+    base = pd.Timestamp("2024-05-06 12:00:00", tz="UTC")
+    for spacing_s in (2, 60):
+        ts = [base + pd.Timedelta(seconds=spacing_s * i) for i in range(40)]
+        rounds_ = pd.DataFrame({"ts": ts * 2, "platform": ["fb"] * 40 + ["insta"] * 40,
+                                "name": ["Facebook"] * 40 + ["Instagram"] * 40,
+                                "status": "up", "surfaces": ""})
+        fig = charts.heartbeat_strip(rounds_, tz="Europe/London")
+        labels = list(fig.layout.xaxis.ticktext)
+        assert 3 <= len(labels) <= 7
+        assert len(set(labels)) == len(labels), labels
+    assert labels[0].count(":") == 1  # minute rounds: hours and minutes
+
+
+def test_the_ninety_day_heatmap_of_fifteen_platforms_stays_readable():
+    days = [date(2024, 3, 1) + timedelta(days=i) for i in range(90)]
+    names = [f"Platform {i:02d}" for i in range(15)]
+    daily = pd.DataFrame([{"day": d, "name": n, "uptime_pct": 99.9} for n in names
+                          for d in days])
+    fig = charts.uptime_heatmap(daily)
+    labels = list(fig.layout.xaxis.ticktext)
+    assert 6 <= len(labels) <= 8 and len(set(labels)) == len(labels)  # no crowded day labels
+    assert all(len(label) <= 6 for label in labels)  # "7 Mar", "14": short, never rotated
+    assert fig.data[0].xgap <= 1  # 90 thin columns keep their colour, not a grid of gaps
+    assert list(fig.data[0].y) == names and fig.layout.yaxis.dtick == 1  # every row named
+    assert fig.layout.height / len(names) >= 24
+    week = charts.uptime_heatmap(daily[daily["day"] < date(2024, 3, 8)])
+    assert len(week.layout.xaxis.ticktext) == 7  # a week: every day named
+
+
+def test_a_titled_chart_keeps_its_title_above_its_legend():
+    for large in (False, True):
+        fig = charts.outage_timeline(_frame(_outage(), _outage(platform="fb", severity="down")),
+                                     tz="UTC", title="Outages in the last 7 days", large=large)
+        title, legend, top = fig.layout.title, fig.layout.legend, fig.layout.margin.t
+        assert (title.yref, title.y, title.yanchor) == ("container", 1, "top")
+        assert (legend.yref, legend.y, legend.yanchor) == ("paper", 1.0, "bottom")
+        title_band = title.pad.t + 1.4 * title.font.size
+        legend_row = 1.6 * legend.font.size
+        assert title_band + legend_row <= top  # two bands stacked in the top margin

@@ -87,7 +87,7 @@ def test_live_tiles_show_since_latency_check_age_and_vendor_status(story_env):
     assert re.search(r"since \d\d:\d\d \(\d+m\)", instagram)
     assert re.search(r"\d+ ms · checked \d+m ago|\d+ ms · checked \d+s ago", instagram)
     assert "Media uploads delayed for some users" in instagram
-    assert "Probable cause: overload or attack (timeouts)" in instagram
+    assert "Probable cause: not answering in time (overloaded or under attack)" in instagram
 
 
 def test_live_shows_the_playbook_of_a_platform_in_trouble(story_env):
@@ -143,6 +143,24 @@ def test_a_provider_wide_outage_is_one_banner_and_the_playbooks_open(app_env):
     assert "Playbook — Instagram is down" in playbooks
     instagram = next(e for e in at.expander if e.label == "Playbook — Instagram is down")
     assert "Facebook (down)" in texts(instagram.markdown)  # a fallback that is down too
+
+
+def test_tiles_tell_the_cause_in_plain_words(app_env):
+    settings = story.load_settings(str(story.CONFIG), str(app_env))
+    meta = [story.Episode(("facebook", "instagram"), timedelta(minutes=15), 30, error="dns",
+                          detail="DNS lookup failed: SERVFAIL")]
+    story.write_history(app_env, story.samples(settings, NOW, 0.1, episodes=meta))
+    story.write_heartbeat(app_env, NOW)
+    tiles = html(run())
+    assert tiles.count("Probable cause: can&#x27;t be found on the internet") == 2
+    assert "DNS /" not in tiles and "network-level" not in tiles
+
+
+def test_live_has_its_own_address_too(story_env):
+    at = run("live")  # /live opens the live board (not Streamlit's "Page not found")
+    assert html(at).count('class="pp-tile') == 7
+    assert {info.get("url_pathname") for info in at._registered_pages.values()} >= {
+        "", "live", "history", "impact", "export"}
 
 
 def test_a_corrupt_history_file_is_reported(app_env):
@@ -206,6 +224,20 @@ def test_history_shows_figures_timeline_uptime_heatmap_and_incidents(story_env):
     assert {"Instagram", "Facebook", "WhatsApp"} <= set(incidents["Platform"])
     together = at.dataframe[2].value
     assert list(together["Incident"]) == ["Meta: Facebook, Instagram, WhatsApp down"]
+
+
+def test_the_incident_list_gives_the_vendor_room_and_wraps_long_text(story_env):
+    import json
+
+    at = run("history")
+    table = at.dataframe[1]
+    columns = json.loads(table.proto.columns)
+    assert columns["Vendor"]["width"] >= 250 and columns["Cause"]["width"] >= 180
+    assert table.proto.row_height >= 3 * 20  # three lines: long vendor titles wrap, not cut
+    assert sum(c.get("width") or 0 for c in columns.values()) <= 1150  # no sideways scroll
+    causes = set(table.value["Cause"])
+    assert "can't be found on the internet (address lookups fail)" in causes
+    assert not any(c.startswith("DNS /") for c in causes)
 
 
 def test_changing_the_window_changes_the_history(story_env):
@@ -288,6 +320,19 @@ def test_presentation_mode_is_one_page_with_large_tiles(story_env):
     assert "Outages in the last 7 days" in "\n".join(c.proto.spec
                                                      for c in at.get("plotly_chart"))
     assert not at.sidebar.multiselect
+
+
+def test_presentation_figures_count_an_ongoing_outage_and_its_time_so_far(app_env):
+    settings = story.load_settings(str(story.CONFIG), str(app_env))
+    ongoing = [story.Episode(("tiktok",), timedelta(minutes=45), 46, error="connect")]
+    story.write_history(app_env, story.samples(settings, NOW, 3, episodes=ongoing), now=NOW)
+    story.write_heartbeat(app_env, NOW)
+    page = html(run(query={"present": "1"}))
+    kpis = re.sub(r"<[^>]+>", " ", page[page.index('class="pp-kpis'):])
+    assert re.search(r"Outages\s+1\b", kpis)
+    minutes = int(re.search(r"Time down\s+(\d+)m", kpis)[1])
+    assert 40 <= minutes <= 46  # the outage so far, up to this minute
+    assert 'class="pp-tile down" data-platform="tiktok"' in page
 
 
 # ------------------------------------------------------------------ access

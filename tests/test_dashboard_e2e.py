@@ -70,6 +70,16 @@ def test_it_shows_a_tile_per_platform_with_the_partial_outage(page, app_url):
     assert "DEGRADED" in instagram.locator(".pp-pill").inner_text().upper()
 
 
+@pytest.mark.parametrize("path, ready", [("/live", ".pp-tile"), ("/history", "text=History"),
+                                         ("/impact", "text=Estimated impact"),
+                                         ("/export", "[data-testid='stDownloadButton']")])
+def test_every_page_opens_from_its_address(page, app_url, path, ready):
+    _open(page, app_url + path, ready)
+    page.wait_for_timeout(500)
+    assert "Page not found" not in page.content()
+    assert page.url.endswith(path)
+
+
 def test_changing_the_window_updates_the_history(page, app_url):
     _open(page, f"{app_url}/history", "text=History · last 7 d")
     page.get_by_role("radio", name="24h", exact=True).click()
@@ -111,7 +121,8 @@ def test_the_report_downloads_opens_offline_and_lists_the_incidents(page, app_ur
     rows = page.locator("section.page table tbody tr")
     assert rows.count() >= 6
     listed = page.locator("section.page").inner_text()
-    assert "Instagram" in listed and "DNS / routing" in listed
+    assert "Instagram" in listed and "can't be found on the internet" in listed
+    assert "DNS / routing" not in listed  # causes in plain words
     images = page.locator("figure img")
     assert images.count() == 2
     assert all(page.evaluate("(img) => img.naturalWidth > 0", img.element_handle())

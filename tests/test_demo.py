@@ -387,3 +387,93 @@ def test_a_second_demo_on_the_same_data_folder_is_refused(tmp_path):
     assert done.returncode == 1
     assert "another demo is running" in done.stdout
     assert not (tmp_path / "demo.toml").exists()  # the running demo's config is untouched
+
+
+# ------------------------------------------------------------------ restarting
+def _demo_ports(data) -> dict[str, int]:
+    """Every port the demo's config points at: per platform check, the DNS and the control."""
+    settings = load_settings(str(data / "demo.toml"), str(data))
+    ports = {f"{p.id}/{c.id}": (httpx.URL(c.url).port if hasattr(c, "url") else c.port)
+             for p in settings.platforms for c in p.checks}
+    ports["control"] = httpx.URL(settings.monitor.controls[0]).port
+    return ports
+
+
+def _start_headless(data) -> tuple[subprocess.Popen, list[str]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "monitors", "demo", "--no-dashboard", "--speed", "20",
+         "--data", str(data)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    lines: list[str] = []
+    assert process.stdout is not None
+    threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True).start()
+    deadline = time.monotonic() + 60
+    while "Press Ctrl-C to stop." not in "".join(lines):
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail("the demo did not start:\n" + "".join(lines)[-3000:])
+        time.sleep(0.1)
+    return process, lines
+
+
+def _ctrl_c(process: subprocess.Popen, lines: list[str]) -> None:
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=40)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    time.sleep(0.2)
+    assert process.returncode == 0, "".join(lines)[-3000:]
+    assert "Demo stopped" in "".join(lines)
+
+
+@pytest.mark.slow
+def test_a_restart_right_after_ctrl_c_keeps_every_port(tmp_path):
+    data = tmp_path / "data"
+    first, lines = _start_headless(data)
+    try:
+        before = _demo_ports(data)
+        control = before["control"]
+        for _ in range(20):  # connections the servers closed linger in TIME_WAIT on the ports
+            assert _get(f"http://127.0.0.1:{control}/control").status_code == 200
+        time.sleep(3)  # and the sampler's rounds: one every 2 s on every platform
+    finally:
+        _ctrl_c(first, lines)
+    second, lines = _start_headless(data)  # at once, as someone pressing ↑ Enter
+    try:
+        assert _demo_ports(data) == before
+        assert _get(f"http://127.0.0.1:{control}/control").status_code == 200
+        web = before["instagram/web"]
+        assert "Instagram" in _get(f"http://127.0.0.1:{web}/web").text
+    finally:
+        _ctrl_c(second, lines)
+    with pytest.raises(httpx.ConnectError):  # a clean shutdown: nothing listens any more
+        _get(f"http://127.0.0.1:{control}/control")
+
+
+def test_a_port_whose_last_connections_are_in_time_wait_is_free_for_the_dashboard():
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    client = socket.create_connection(("127.0.0.1", port))
+    conn, _ = server.accept()
+    conn.close()  # the server closes first: its side of the connection waits in TIME_WAIT
+    client.recv(1)
+    client.close()
+    server.close()
+    time.sleep(0.1)
+    assert dashboard_port(port) == port
+    assert dashboard_port(0, previous=port) == port
+
+
+def test_the_previous_dashboard_port_is_waited_for_while_it_is_released():
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    port = busy.getsockname()[1]
+    threading.Timer(0.6, busy.close).start()  # the old dashboard is still shutting down
+    assert dashboard_port(0, previous=port, wait_s=10) == port

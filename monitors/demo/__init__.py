@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "dashboard.py"
 STATE_NAME = "demo.json"
 STOP_WAIT_S = 15.0
+PORT_WAIT_S = 10.0  # for the previous run's dashboard port to be released
 
 __all__ = ["cli_demo"]
 
@@ -50,16 +52,42 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def dashboard_port(requested: int) -> int:
-    """The requested dashboard port if it is free, else any free one (0: any free one)."""
-    if requested:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            try:
-                sock.bind(("127.0.0.1", requested))
-                return requested
-            except OSError:
-                _say(f"Port {requested} is busy; the demo dashboard uses another one.")
-    return free_port()
+def port_free(port: int) -> bool:
+    """True when a server could listen on 127.0.0.1:port now. Bound with SO_REUSEADDR as
+    Streamlit (tornado) binds it: connections of a demo stopped a moment ago, still in
+    TIME_WAIT, don't make the port busy; another server listening on it does."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def dashboard_port(requested: int, previous: int = 0, *, wait_s: float = PORT_WAIT_S) -> int:
+    """The requested dashboard port (0: the previous run's, if any) when it is free, else any
+    free one. The previous run's port is waited for a few seconds: its dashboard may still
+    be shutting down after a Ctrl-C."""
+    wanted = requested or previous
+    if not wanted:
+        return free_port()
+    deadline = time.monotonic() + (wait_s if wanted == previous else 0.0)
+    while not port_free(wanted):
+        if time.monotonic() >= deadline:
+            _say(f"Port {wanted} is busy; the demo dashboard uses another one.")
+            return free_port()
+        time.sleep(0.2)
+    return wanted
+
+
+def previous_run(data: str) -> dict[str, Any]:
+    """What the last demo on this data folder recorded (ports, dashboard port), or {}."""
+    try:
+        state = statefile.read_json(data, STATE_NAME)
+    except Exception:  # a damaged state file only costs the old ports
+        return {}
+    return state if isinstance(state, dict) else {}
 
 
 def start_dashboard(settings: Settings, port: int) -> subprocess.Popen:
@@ -187,11 +215,16 @@ def cli_demo(args: Any, settings: Settings) -> int:
     stop = threading.Event()
     previous = _install_stop(stop)
     story = Story(speed=args.speed)
-    sim = SimPlatforms(story).start()
+    last = previous_run(data)  # a restart keeps the ports: same config, same links
+    sim = SimPlatforms(story, ports=last.get("ports") if isinstance(last.get("ports"), dict)
+                       else None).start()
     sampler: Sampler | None = None
     dashboard: subprocess.Popen | None = None
     try:
-        port = None if args.no_dashboard or not DASHBOARD.is_file() else dashboard_port(args.port)
+        last_port = last.get("dashboard_port") if isinstance(last.get("dashboard_port"),
+                                                             int) else 0
+        port = (None if args.no_dashboard or not DASHBOARD.is_file()
+                else dashboard_port(args.port, last_port))
         demo = write_demo_settings(demo_config(sim, dashboard_port=port), data)
         write_marker(data, backfill_s=args.backfill)
         if args.backfill:
@@ -210,6 +243,7 @@ def cli_demo(args: Any, settings: Settings) -> int:
         statefile.write_json(data, STATE_NAME, {
             "started_at": sim.clock.started_at.isoformat() if sim.clock.started_at else None,
             "speed": story.speed, "cycle_s": CYCLE_S / story.speed, "timeline": story.timeline(),
+            "ports": sim.ports(), "dashboard_port": port,
         })
         if port is not None:
             dashboard = start_dashboard(demo, port)

@@ -18,7 +18,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -62,13 +62,17 @@ class StoryClock:
 
 
 class _Listener:
-    """One HTTP listener on a fixed loopback port that can refuse connections and come back."""
+    """One HTTP listener on a fixed loopback port that can refuse connections and come back.
 
-    def __init__(self, handler: Handler) -> None:
+    `port` is tried first (the port of the previous demo run, so a restart keeps its
+    addresses); when it is taken, any free port is used."""
+
+    def __init__(self, handler: Handler, port: int = 0) -> None:
         self.handler = handler
-        self.reserved = _bound_socket(0)  # bound, not listening: connections are refused
+        self.reserved = _bound_socket_or_any(port)  # bound, not listening: refused
         self.port: int = self.reserved.getsockname()[1]
         self.server: asyncio.Server | None = None
+        self.writers: set[asyncio.StreamWriter] = set()
 
     async def accept(self) -> None:
         """Listen (again) on the port."""
@@ -90,15 +94,21 @@ class _Listener:
             log.warning("demo: cannot reserve port %d: %s", self.port, exc)
 
     async def close(self) -> None:
-        """Release the port for good."""
-        if self.server is not None:
-            self.server.close()
-            self.server = None
+        """Release the port for good: stop listening, end open connections, wait for both."""
+        server, self.server = self.server, None
+        if server is not None:
+            server.close()
+        for writer in list(self.writers):
+            writer.close()
+        if server is not None:
+            with contextlib.suppress(TimeoutError, OSError):
+                await asyncio.wait_for(server.wait_closed(), 2)
         if self.reserved is not None:
             self.reserved.close()
             self.reserved = None
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.writers.add(writer)
         try:
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
             parts = head.split(b" ", 2)
@@ -115,14 +125,30 @@ class _Listener:
         except (OSError, TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass
         finally:
+            self.writers.discard(writer)
             writer.close()
 
 
 def _bound_socket(port: int) -> socket.socket:
+    """A TCP socket bound to LOCAL:port. SO_REUSEADDR: connections of a previous run still in
+    TIME_WAIT don't keep the port (a listener on it still does)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((LOCAL, port))
+    try:
+        sock.bind((LOCAL, port))
+    except OSError:
+        sock.close()
+        raise
     return sock
+
+
+def _bound_socket_or_any(port: int) -> socket.socket:
+    if port:
+        try:
+            return _bound_socket(port)
+        except OSError as exc:
+            log.info("demo: port %d is taken (%s); using another one", port, exc)
+    return _bound_socket(0)
 
 
 class _DnsProtocol(asyncio.DatagramProtocol):
@@ -176,9 +202,12 @@ class _DnsProtocol(asyncio.DatagramProtocol):
 class SimPlatforms:
     """The simulated platforms, status pages and DNS, running in a background thread."""
 
-    def __init__(self, story: Story, clock: StoryClock | None = None) -> None:
+    def __init__(self, story: Story, clock: StoryClock | None = None,
+                 ports: Mapping[str, int] | None = None) -> None:
         self.story = story
         self.clock = clock or StoryClock()
+        self.wanted = {str(k): int(v) for k, v in (ports or {}).items()
+                       if isinstance(v, int) and 0 < v < 65536}  # the previous run's ports
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="demo-servers",
                                        daemon=True)
@@ -197,17 +226,30 @@ class SimPlatforms:
         return self
 
     async def _start(self) -> None:
-        self.control = _Listener(self._control_page)
+        self.control = _Listener(self._control_page, self.wanted.get("control", 0))
         await self.control.accept()
         for member in CAST:
-            self.listeners[member.id] = _Listener(self._surface_handler(member.id))
+            self.listeners[member.id] = _Listener(self._surface_handler(member.id),
+                                                  self.wanted.get(member.id, 0))
         await self._follow()
         self.dns = _DnsProtocol(self.world)
-        transport, _ = await self.loop.create_datagram_endpoint(
-            lambda: self.dns, local_addr=(LOCAL, 0)  # type: ignore[arg-type, return-value]
-        )
+        transport = None
+        for port in dict.fromkeys([self.wanted.get("dns", 0), 0]):
+            try:
+                transport, _ = await self.loop.create_datagram_endpoint(
+                    lambda: self.dns, local_addr=(LOCAL, port)  # type: ignore[arg-type, return-value]
+                )
+                break
+            except OSError as exc:
+                log.info("demo: DNS port %d is taken (%s); using another one", port, exc)
+        assert transport is not None
         self.dns_port = transport.get_extra_info("sockname")[1]
         self._ticker = asyncio.ensure_future(self._tick())
+
+    def ports(self) -> dict[str, int]:
+        """Every port in use: 'control', 'dns' and one per platform (kept for a restart)."""
+        return {"control": self.control_port, "dns": self.dns_port,
+                **{pid: listener.port for pid, listener in self.listeners.items()}}
 
     def stop(self) -> None:
         """Close every server and stop the background loop."""

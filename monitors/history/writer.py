@@ -101,23 +101,60 @@ class HistoryWriter:
         self._flushing = threading.Lock()  # one flush at a time
         self._last_attempt = time.monotonic()
         self._stats: dict[str, Any] = {"written": 0, "dropped": 0, "flush_errors": 0,
-                                       "last_flush": None, "last_error": None}
+                                       "text_dropped": 0, "last_flush": None,
+                                       "last_error": None}
 
     @property
     def stats(self) -> dict[str, Any]:
-        """written, buffered, dropped, flush_errors, last_flush (UTC), last_error."""
+        """written, buffered, dropped, flush_errors, text_dropped (rows stored without their
+        unstorable detail), last_flush (UTC), last_error."""
         with self._mutex:
             return {**self._stats, "buffered": self._buffered}
 
+    @property
+    def text_dropped(self) -> int:
+        """Rows stored without their detail because that text could not be stored."""
+        with self._mutex:
+            return int(self._stats["text_dropped"])
+
     def append(self, rows: Sequence[dict[str, Any]] | pa.Table) -> None:
-        """Add samples to the buffer (validated; raises ValueError on a malformed row)."""
-        table = normalize(rows, self.vantage)
+        """Add samples to the buffer (validated; raises ValueError on a malformed row).
+
+        One row's text never fails the batch: when the batch is rejected, rows are taken one
+        by one and a row whose detail cannot be stored (e.g. a lone surrogate) is kept with
+        detail None, counted in stats["text_dropped"] and logged (the first time)."""
+        try:
+            table = normalize(rows, self.vantage)
+        except ValueError:  # pyarrow's ArrowInvalid and UnicodeEncodeError are ValueErrors
+            if isinstance(rows, pa.Table):
+                raise
+            table = self._salvage(rows)
         if table.num_rows == 0:
             return
         with self._mutex:
             self._buffer.append(table)
             self._buffered += table.num_rows
             self._enforce_bound()
+
+    def _salvage(self, rows: Sequence[dict[str, Any]]) -> pa.Table:
+        """Normalise row by row; a row failing on its text alone is kept without it."""
+        tables, salvaged = [], 0
+        for row in rows:
+            try:
+                tables.append(normalize([row], self.vantage))
+            except ValueError:
+                if row.get("detail") is None:
+                    raise
+                tables.append(normalize([{**row, "detail": None}], self.vantage))
+                salvaged += 1
+        if salvaged:
+            with self._mutex:
+                first = not self._stats["text_dropped"]
+                self._stats["text_dropped"] += salvaged
+            (log.warning if first else log.debug)(
+                "history: %d sample(s) with unstorable detail text kept without it "
+                "(counted in text_dropped; later ones are logged at debug level)", salvaged)
+        return pa.concat_tables(tables) if tables else normalize([], self.vantage)
 
     def due(self) -> bool:
         """True when the buffer is big enough or old enough to flush."""

@@ -25,6 +25,15 @@ UPTIME_SCALE = [[0.0, "#991b1b"], [0.5, "#dc2626"], [0.8, "#f59e0b"], [0.9, "#fa
 UPTIME_FLOOR = 95.0
 
 
+TITLE_PAD = 6  # px above the title
+
+
+def top_margin(base: int, *, title: bool) -> int:
+    """Room above the plot: a legend row (and a title band above it when there is a title)."""
+    legend = round(base * 2.1)
+    return legend + (TITLE_PAD + round((base + 5) * 1.5) if title else 0)
+
+
 def style(fig: go.Figure, *, title: str = "", height: int | None = None,
           large: bool = False) -> go.Figure:
     """Apply the house look: fonts, margins, grid, legend on top; large=True for projectors."""
@@ -32,13 +41,17 @@ def style(fig: go.Figure, *, title: str = "", height: int | None = None,
     fig.update_layout(
         template="plotly_white",
         font={"family": FONT, "size": base, "color": INK},
-        title={"text": title, "font": {"size": base + 5}, "x": 0, "xanchor": "left"}
-        if title else None,
-        margin={"l": 8, "r": 16, "t": 56 if title else 24, "b": 8},
+        # The title has the top band of the figure to itself and the legend sits under it,
+        # just above the plot: they never run into each other, however narrow the chart.
+        title={"text": title, "font": {"size": base + 5}, "x": 0, "xanchor": "left",
+               "xref": "container", "y": 1, "yanchor": "top", "yref": "container",
+               "pad": {"t": TITLE_PAD, "l": 8}} if title else None,
+        margin={"l": 8, "r": 16, "t": top_margin(base, title=bool(title)), "b": 8},
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="#ffffff",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 1, "xanchor": "right",
-                "title": None, "font": {"size": base}, "traceorder": "normal"},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "yref": "paper", "x": 1,
+                "xanchor": "right", "title": None, "font": {"size": base},
+                "traceorder": "normal"},
         hoverlabel={"font": {"family": FONT, "size": base}, "bgcolor": "#ffffff"},
         height=height,
     )
@@ -81,17 +94,14 @@ def outage_timeline(incidents: pd.DataFrame, *, tz: str, start=None, end=None,
     if not names:
         return empty("No platforms to show", large=large)
     fig = go.Figure()
-    span_ms = ((pd.Timestamp(end) - pd.Timestamp(start)).total_seconds() * 1000
-               if start is not None and end is not None else 0)
-    min_ms = max(60_000.0, span_ms / 250)  # a 10-minute outage in 90 days must stay visible
     for severity, color in SEVERITY_COLORS.items():
         rows = incidents[incidents["severity"] == severity] if len(incidents) else incidents
         if rows.empty:
             continue
-        begin, finish = _local(rows["start"], tz), _local(rows["end"], tz)
-        width_ms = (finish - begin).dt.total_seconds() * 1000
+        begin, width_ms = bar_geometry(rows["start"], rows["end"], tz=tz, start=start, end=end,
+                                       large=large)
         fig.add_trace(go.Bar(
-            base=begin, x=width_ms.clip(lower=min_ms), y=rows["name"], orientation="h",
+            base=begin, x=width_ms, y=rows["name"], orientation="h",
             name=present.SEVERITY_LABELS[severity], marker={"color": color, "line": {"width": 0}},
             customdata=_hover_rows(rows, tz), hovertemplate="%{customdata}<extra></extra>",
         ))
@@ -108,6 +118,35 @@ def outage_timeline(incidents: pd.DataFrame, *, tz: str, start=None, end=None,
     return style(fig, title=title, height=_rows_height(len(names), large), large=large)
 
 
+MIN_BAR_SHARE = 0.006  # of the window: a 10-minute outage in 90 days is still a visible bar
+MIN_BAR_SHARE_LARGE = 0.01  # projectors: narrower plots, seen from further away
+MIN_BAR_MS = 60_000.0
+
+
+def bar_geometry(starts: pd.Series, ends: pd.Series, *, tz: str, start=None, end=None,
+                 large: bool = False) -> tuple[pd.Series, pd.Series]:
+    """(base, width in ms) of outage bars in business-local time, every bar visible.
+
+    Each bar is at least MIN_BAR_SHARE of the window wide and lies inside the window: the
+    part before the window start is cut off (only what happened inside is drawn), and a bar
+    that would run past the window end (an ongoing or a just-ended outage widened to the
+    minimum) is moved left to end at the window's end instead of being clipped away.
+    """
+    begin, finish = _local(starts, tz), _local(ends, tz)
+    if start is None or end is None:
+        width = ((finish - begin).dt.total_seconds() * 1000).clip(lower=MIN_BAR_MS)
+        return begin, width
+    lo, hi = (_local(pd.Series([t]), tz).iloc[0] for t in (start, end))
+    span = hi - lo
+    least = max(pd.Timedelta(milliseconds=MIN_BAR_MS),
+                span * (MIN_BAR_SHARE_LARGE if large else MIN_BAR_SHARE))
+    least = min(least, span)
+    begin, finish = begin.clip(lower=lo, upper=hi), finish.clip(lower=lo, upper=hi)
+    width = (finish - begin).clip(lower=least)
+    begin = begin.where(begin + width <= hi, hi - width)
+    return begin, width.dt.total_seconds() * 1000
+
+
 def _hover_rows(rows: pd.DataFrame, tz: str) -> list[str]:
     texts = []
     for row in rows.itertuples(index=False):
@@ -115,7 +154,7 @@ def _hover_rows(rows: pd.DataFrame, tz: str) -> list[str]:
                  f"{present.local_time(row.start, tz)} → "
                  f"{'ongoing' if row.ongoing else present.local_time(row.end, tz)}"
                  f" ({present.duration(row.duration_s)})",
-                 f"Cause: {_esc(row.cause)}"]
+                 f"Cause: {_esc(present.cause_text(row.cause))}"]
         if row.surfaces:
             lines.append(f"Surfaces: {_esc(row.surfaces)}")
         if row.impact:
@@ -145,19 +184,41 @@ def uptime_heatmap(daily: pd.DataFrame, *, title: str = "", large: bool = False)
     grid = grid.reindex(index=names)
     days = [pd.Timestamp(d).strftime("%a %d %b") for d in grid.columns]
     text = grid.map(lambda v: "no data" if pd.isna(v) else present.pct(v))
+    stamps = [pd.Timestamp(d) for d in grid.columns]
+    gap = 2 if len(stamps) <= 31 else 1  # 90 thin columns: a hairline gap keeps the colour
     fig = go.Figure(go.Heatmap(
-        z=grid.to_numpy(), x=[pd.Timestamp(d) for d in grid.columns], y=names,
-        zmin=UPTIME_FLOOR, zmax=100, colorscale=UPTIME_SCALE, xgap=2, ygap=2,
+        z=grid.to_numpy(), x=stamps, y=names,
+        zmin=UPTIME_FLOOR, zmax=100, colorscale=UPTIME_SCALE, xgap=gap, ygap=2,
         customdata=[[f"{d}: {t}" for d, t in zip(days, row, strict=True)]
                     for row in text.to_numpy()],
         hovertemplate="<b>%{y}</b><br>%{customdata}<extra></extra>",
         colorbar={"thickness": 10, "ticksuffix": " %", "tickvals": [95, 97, 99, 100],
                   "len": 0.9, "outlinewidth": 0},
     ))
-    fig.update_yaxes(autorange="reversed", showgrid=False)
-    fig.update_xaxes(showgrid=False, type="date")
-    style(fig, title=title, height=_rows_height(len(names), large, 30), large=large)
+    fig.update_yaxes(autorange="reversed", showgrid=False, dtick=1)
+    values, labels = day_ticks(stamps)
+    fig.update_xaxes(showgrid=False, type="date", tickmode="array", tickvals=values,
+                     ticktext=labels, tickangle=0)
+    style(fig, title=title, height=_rows_height(len(names), large, 26 if len(names) > 10
+                                                 else 30), large=large)
     return fig.update_layout(plot_bgcolor="#f1f5f9")  # grey shows through days without data
+
+
+def day_ticks(days: Sequence[pd.Timestamp], most: int = 8) -> tuple[list, list[str]]:
+    """Ticks for a row of days: every day for a week or two, else every 2nd, 7th or 14th day
+    (at most `most` labels, so 90 days never crowd the axis); the month is named where it
+    changes."""
+    if not days:
+        return [], []
+    step = next((s for s in (1, 2, 7, 14, 28) if len(days) / s <= most), 28)
+    values = list(days)[::-1][::step][::-1]  # counted back from the newest day
+    labels, month = [], None
+    for value in values:
+        labels.append(value.strftime("%d %b" if value.month != month else "%d").lstrip("0"))
+        month = value.month
+    if step == 1 and len(values) <= 8:
+        labels = [v.strftime("%a %d").replace(" 0", " ") for v in values]
+    return values, labels
 
 
 def uptime_bars(table: pd.DataFrame, column: str, *, title: str = "",
@@ -201,7 +262,9 @@ def latency_bucket_hours(hours: int, max_points: int = LATENCY_POINTS) -> int:
 def latency_chart(rollups: pd.DataFrame, *, tz: str, names: dict[str, str] | None = None,
                   title: str = "", large: bool = False,
                   max_points: int = LATENCY_POINTS) -> go.Figure:
-    """Latency per platform: p50 as a line, p95 as a dotted line of the same colour.
+    """Latency per platform: p50 as a line; p95 as a light band from the line up, shown at
+    once for one platform and on demand (its legend entry) for several, so the spiky p95
+    lines of four platforms never tangle with each other or with the p50 lines.
 
     `rollups` has columns hour (UTC), platform, latency_p50, latency_p95 (one row per check;
     a platform's hour is the median of its checks' p50 and the max of their p95). Long
@@ -227,6 +290,8 @@ def latency_chart(rollups: pd.DataFrame, *, tz: str, names: dict[str, str] | Non
     palette = _palette()
     groups = dict(tuple(hourly.groupby("platform", observed=True)))
     per = "" if step == 1 else f" per {step} h"
+    band_shown = True if len(order) == 1 else "legendonly"
+    band_name = "p95 band" if len(order) == 1 else P95_ON_DEMAND
     for i, platform in enumerate(order):
         group = groups[platform]
         color, label = palette[i % len(palette)], names.get(platform, platform)
@@ -235,16 +300,27 @@ def latency_chart(rollups: pd.DataFrame, *, tz: str, names: dict[str, str] | Non
                                  mode="lines", line={"color": color, "width": 2},
                                  hovertemplate=f"{_esc(label)} p50{per}: %{{y:.0f}} ms"
                                                "<extra></extra>"))
-        fig.add_trace(go.Scatter(x=x, y=group["p95"], name=f"{label} p95", legendgroup=label,
-                                 mode="lines", showlegend=False,
-                                 line={"color": color, "width": 1, "dash": "dot"},
+        fig.add_trace(go.Scatter(x=x, y=group["p95"].where(group["p95"] >= group["p50"],
+                                                           group["p50"]),
+                                 name=band_name, legendgroup="p95", showlegend=i == 0,
+                                 visible=band_shown, mode="lines", fill="tonexty",
+                                 fillcolor=_tint(color, 0.16), line={"width": 0},
                                  hovertemplate=f"{_esc(label)} p95{per}: %{{y:.0f}} ms"
                                                "<extra></extra>"))
-    axis = "ms (line p50 · dotted p95)" if step == 1 else (
-        f"ms per {step} h (line median p50 · dotted highest p95)")
+    axis = "ms (line: median, band: up to p95)" if step == 1 else (
+        f"ms per {step} h (line: median, band: up to the highest p95)")
     fig.update_yaxes(title=axis, rangemode="tozero")
     fig.update_layout(hovermode="x unified")
     return style(fig, title=title, height=380 if not large else 520, large=large)
+
+
+P95_ON_DEMAND = "p95 bands (click to show)"
+
+
+def _tint(color: str, alpha: float) -> str:
+    """'#2563eb' -> 'rgba(37,99,235,0.16)'."""
+    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
 
 
 def _palette() -> list[str]:
@@ -326,5 +402,33 @@ def heartbeat_strip(rounds: pd.DataFrame, *, tz: str, title: str = "",
         ))
     names = list(dict.fromkeys(rounds["name"]))
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(names)), showgrid=False)
-    fig.update_xaxes(showgrid=False, tickformat="%H:%M")
+    stamps = _local(rounds["ts"], tz)
+    values, labels = time_ticks(stamps.min(), stamps.max())
+    fig.update_xaxes(showgrid=False, tickmode="array", tickvals=values, ticktext=labels)
     return style(fig, title=title, height=_rows_height(len(names), large, 24, 80), large=large)
+
+
+_TICK_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600,
+                 43200, 86400)
+
+
+def time_ticks(first: pd.Timestamp, last: pd.Timestamp,
+               most: int = 7) -> tuple[list[pd.Timestamp], list[str]]:
+    """At most `most` round clock times between first and last, each label different:
+    seconds are shown when the ticks are less than a minute apart (2-second demo rounds),
+    else hours and minutes."""
+    first, last = pd.Timestamp(first), pd.Timestamp(last)
+    span = max((last - first).total_seconds(), 1.0)
+    step = next((s for s in _TICK_STEPS_S if span / s <= most - 1), _TICK_STEPS_S[-1])
+    tick = first.ceil(f"{step}s")
+    values = []
+    while tick <= last:
+        values.append(tick)
+        tick += pd.Timedelta(seconds=step)
+    if not values:
+        values = [first]
+    fmt = "%H:%M:%S" if step < 60 else "%H:%M" if step < 86400 else "%d %b"
+    labels = [v.strftime(fmt) for v in values]
+    if len(set(labels)) < len(labels):  # crossing midnight with hour ticks: add the day
+        labels = [v.strftime("%a %H:%M") for v in values]
+    return values, labels

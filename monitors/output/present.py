@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -24,9 +25,30 @@ SURFACE_LABELS = {
     "api": "API",
     "media": "media",
     "messaging": "messaging",
-    "dns": "DNS",
-    "tls": "TLS",
+    "dns": "address lookup",
+    "tls": "secure connection",
     "status": "status page",
+}
+# Words inside a check id such as "dns-cdn" or "api_graph": the people words for each part.
+_SURFACE_WORDS = {"dns": "address lookup", "tls": "secure connection", "cdn": "media",
+                  "api": "API", "web": "web", "www": "web", "media": "media",
+                  "img": "images", "static": "media", "status": "status page",
+                  "msg": "messaging", "chat": "messaging"}
+# The analysis names causes in a technician's words (incident JSON, alerts, CSV keep them);
+# screens and the printed report say what a marketing manager would.
+CAUSE_WORDS = {
+    "DNS / routing (network-level)": "can't be found on the internet (address lookups fail)",
+    "servers unreachable": "its servers can't be reached",
+    "overload or attack (timeouts)": "not answering in time (overloaded or under attack)",
+    "TLS / certificate problem": "secure connection failing (certificate problem)",
+    "wrong or broken responses": "pages come back broken",
+    "wrong or broken responses (redirect loop)": "pages send visitors round in circles",
+    "slow responses": "answering slowly",
+    "monitor error (a check crashed)": "our monitor hit an error (not the platform)",
+    "server errors": "its servers are failing (error pages)",
+    "rate limited (HTTP 429)": "turning our checks away (too many requests)",
+    "vendor-reported incident": "the platform reports a problem",
+    "degraded responses": "partly working",
 }
 WINDOW_LABELS = {"24h": "24 h", "7d": "7 d", "30d": "30 d", "90d": "90 d"}
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "AUD": "A$",
@@ -110,8 +132,29 @@ def pct(value: float | None, digits: int = 2) -> str:
 
 
 def surface(check: str) -> str:
-    """The people name of a surface (check id)."""
-    return SURFACE_LABELS.get(check, check)
+    """The people name of a surface (check id): 'dns-cdn' -> 'media address lookup'."""
+    if check in SURFACE_LABELS:
+        return SURFACE_LABELS[check]
+    parts = [p for p in check.replace("_", "-").split("-") if p]
+    words = [_SURFACE_WORDS.get(p.lower(), p) for p in parts]
+    if len(words) > 1 and parts[0].lower() in ("dns", "tls"):  # dns-cdn: the media's lookup
+        words = [*words[1:], words[0]]
+    return " ".join(dict.fromkeys(words)) or check
+
+
+def cause_text(cause: object) -> str:
+    """A probable cause in plain words for screens and paper ('DNS / routing
+    (network-level)' -> "can't be found on the internet (address lookups fail)"); a vendor's
+    own incident title and anything unknown stay as they are."""
+    text = "" if cause is None or (isinstance(cause, float) and math.isnan(cause)) else str(cause)
+    if text in CAUSE_WORDS:
+        return CAUSE_WORDS[text]
+    code = re.fullmatch(r"unexpected HTTP status(?: \((\d+)\))?", text)
+    if code:
+        return f"unexpected answer (error {code[1]})" if code[1] else "unexpected answer"
+    if re.fullmatch(r"[a-z_]+ errors", text):  # an error class without plain words yet
+        return "checks failing"
+    return text
 
 
 def _join(names: list[str]) -> str:
@@ -129,7 +172,17 @@ def surfaces_text(failing: Iterable[tuple[str, str]], ok: Iterable[str] = (),
         groups["slow" if status == "degraded" else "down"].append(surface(check))
     groups["refused us"].extend(surface(check) for check in refused)
     groups["up"].extend(surface(check) for check in ok)
-    return ", ".join(f"{_join(names)} {word}" for word, names in groups.items() if names)
+    return ", ".join(f"{_join(_fold(names))} {word}" for word, names in groups.items() if names)
+
+
+def _fold(names: list[str]) -> list[str]:
+    """'address lookup' and 'media address lookup' together read 'address lookups'."""
+    lookups = [n for n in names if n.endswith("address lookup")]
+    if len(lookups) < 2:
+        return names
+    first = names.index(lookups[0])
+    rest = [n for n in names if n not in lookups]
+    return [*rest[:first], "address lookups", *rest[first:]]
 
 
 def surface_list(checks: Iterable[str]) -> str:

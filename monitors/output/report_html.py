@@ -80,15 +80,30 @@ ul.assumptions li { margin: 4px 0; }
 .note { color: var(--muted); font-size: 13px; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px;
   border-top: 1px solid var(--line); padding-top: 12px; }
+section.block { margin: 0; }
+/* Severity colours, uptime bars and cards print as on screen, even when the print dialog's
+   "background graphics" is off. */
+html, body, .pill, .bar, .bar > span, .card, .badge {
+  -webkit-print-color-adjust: exact; print-color-adjust: exact; color-adjust: exact; }
 @media print {
   @page { size: A4 landscape; margin: 12mm; }
-  body { font-size: 11pt; } main { max-width: none; padding: 0; }
+  body { font-size: 10.5pt; } main { max-width: none; padding: 0; }
+  header { margin-bottom: 16px; }
+  h2 { margin-top: 18px; }
   .cards { grid-template-columns: repeat(4, 1fr); }
-  .card, figure, tr, .keep { break-inside: avoid; page-break-inside: avoid; }
-  h2 { break-after: avoid; page-break-after: avoid; }
-  section.page { break-before: page; }
-  figure img { max-height: 92mm; width: auto; max-width: 100%; }
+  /* Pages break between sections: a section (heading and its table or chart) moves whole to
+     the next page rather than split, and a table longer than a page breaks between rows,
+     its header repeated. */
+  section.block, .card, figure, table, tr, .keep { break-inside: avoid;
+    page-break-inside: avoid; }
+  thead { display: table-header-group; }
+  h2, h3 { break-after: avoid; page-break-after: avoid; }
+  section.page, section.new-page { break-before: page; page-break-before: always; }
+  section.page table { break-inside: auto; page-break-inside: auto; font-size: 9.5pt; }
+  td { padding: 6px 8px; } th { padding: 6px 8px; }
+  figure img { max-height: 100mm; width: auto; max-width: 100%; }
   a { color: inherit; text-decoration: none; }
+  footer { break-inside: avoid; }
 }
 """).substitute(**charts.STATUS_COLORS, font=charts.FONT)
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -163,7 +178,8 @@ def _incident_section(data: ReportData) -> str:
             f"{_e(present.SEVERITY_LABELS.get(r.severity, r.severity))}</span>",
             f'<span class="nowrap">{_e(present.local_time(r.start, data.tz))}</span>',
             _e("ongoing" if r.ongoing else present.duration(r.duration_s)),
-            _e(r.cause) + (f'<div class="note">{_e(r.surfaces)}</div>' if r.surfaces else ""),
+            _e(present.cause_text(r.cause))
+            + (f'<div class="note">{_e(r.surfaces)}</div>' if r.surfaces else ""),
             _e(vendor), _e(present.money(r.impact, r.currency or data.currency)),
         ])
     return _table(["Platform", "Severity", "Started", "Duration", "Cause", "Vendor status",
@@ -223,24 +239,26 @@ def render(data: ReportData) -> str:
 <p class="sub">{_e(who)}Last {_e(data.window_label)}: {_e(span)}</p>
 <p class="sub">Generated {_e(generated)}</p>
 </header>
-<section class="keep">{_headline(data)}</section>
-<h2>This window vs the previous one</h2>
-<section class="keep">{_comparison_section(data)}</section>
-<h2>Outage timeline</h2>
+<section class="block summary">{_headline(data)}</section>
+<section class="block"><h2>Outage timeline</h2>
 {_figure(data, "timeline", "Outages per platform; red down, amber degraded, indigo maintenance.")}
-<h2>Uptime per platform</h2>
-{_uptime_section(data)}
-<h2>Estimated impact</h2>
+</section>
+<section class="block"><h2>This window vs the previous one</h2>
+{_comparison_section(data)}</section>
+<section class="block"><h2>Uptime per platform</h2>
+{_uptime_section(data)}</section>
+<section class="block"><h2>Estimated impact</h2>
 {_figure(data, "impact", "Estimated cost per platform: lost revenue, lost leads and ad spend.")}
+</section>
 <section class="page"><h2 id="incidents">Incident list</h2>
 {_incident_section(data)}
 {_provider_section(data)}</section>
-<h2>Assumptions</h2>
+<section class="block new-page"><h2>Assumptions</h2>
 <ul class="assumptions">{assumptions}</ul>
-<section class="keep">{_values_section(data)}</section>
+{_values_section(data)}
 <p class="note">Impact figures are estimates from the business profile in the monitor's
 configuration, not accounting figures. Uptime leaves out time when the monitor's own network
-was offline.</p>
+was offline.</p></section>
 {notes}
 <footer>Platform Pulse · self-hosted outage monitor · times in {_e(data.tz)}</footer>
 </main></body></html>

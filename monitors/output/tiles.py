@@ -56,22 +56,35 @@ CSS = Template("""
   background:#f1f5f9; color:#0f172a; }
 .pp-count i { font-style:normal; display:inline-block; width:.6rem; height:.6rem;
   border-radius:50%; margin-right:.4rem; }
-.present .pp-name { font-size:1.6rem; } .present .pp-pill { font-size:1rem; }
-.present .pp-since { font-size:1.2rem; } .present .pp-meta { font-size:1rem; }
-.present .pp-surfaces { font-size:1.15rem; } .present .pp-official { font-size:1rem; }
-.present .pp-tile { width:318px; padding:.8rem 1rem; }
-.present .pp-group { font-size:1rem; }
-.pp-summary.present .pp-count { font-size:1.2rem; padding:.4rem .9rem; }
+.pp-grid { align-items:flex-start; }
+/* Projector: type and tiles scale with the screen (1440x900 up to 1920x1080 and beyond)
+   so the whole board, figures and timeline fit without scrolling. */
+.pp-groups.present { gap:.6rem 1.1rem; margin-bottom:.4rem; }
+.present .pp-grid { gap:.6rem; }
+.present .pp-name { font-size:clamp(1.1rem, 2.5vh, 1.8rem); }
+.present .pp-pill { font-size:clamp(.78rem, 1.5vh, 1rem); }
+.present .pp-since { font-size:clamp(.9rem, 1.72vh, 1.25rem); }
+.present .pp-meta, .present .pp-official { font-size:clamp(.82rem, 1.55vh, 1rem); }
+.present .pp-surfaces { font-size:clamp(.92rem, 1.75vh, 1.15rem); }
+.present .pp-tile { width:clamp(200px, 16.5vw, 330px); padding:.55rem .8rem .6rem; }
+.present .pp-group { font-size:clamp(.8rem, 1.5vh, 1rem); margin-bottom:.2rem; }
+.pp-summary.present .pp-count { font-size:clamp(1rem, 1.9vh, 1.2rem); padding:.3rem .8rem; }
 .pp-kpis { display:grid; grid-template-columns: repeat(4, 1fr); gap:1rem; margin:.4rem 0 .6rem; }
 .pp-kpi { border:1px solid #e2e8f0; border-radius:14px; padding:.8rem 1.1rem; background:#f8fafc; }
 .pp-kpi .label { color:#64748b; font-size:1rem; text-transform:uppercase; letter-spacing:.06em;
   font-weight:700; }
 .pp-kpi .value { font-size:2.6rem; font-weight:800; color:#0f172a; line-height:1.15; }
 .pp-kpi .change { font-size:1.05rem; font-weight:600; color:#64748b; }
+.pp-kpis.present { gap:.7rem; margin:0 0 .4rem; }
+.pp-kpis.present .pp-kpi { padding:.55rem .9rem; }
+.pp-kpis.present .label { font-size:clamp(.8rem, 1.5vh, 1rem); }
+.pp-kpis.present .value { font-size:clamp(1.8rem, 4.3vh, 2.6rem); }
+.pp-kpis.present .change { font-size:clamp(.85rem, 1.6vh, 1.05rem); }
 .pp-kpi .change.bad { color:#b91c1c; } .pp-kpi .change.good { color:#15803d; }
 .pp-clock { color:#64748b; font-size:1.05rem; margin:-.2rem 0 .3rem; display:flex;
   align-items:center; gap:1rem; flex-wrap:wrap; }
 .pp-clock .pp-summary { margin:0; }
+.pp-clock.present { margin:.5rem 0 .4rem; }
 .pp-clock b { color:#0f172a; }
 </style>
 """).substitute(**charts.STATUS_COLORS)
@@ -79,11 +92,16 @@ CSS = Template("""
 PRESENT_CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
-header[data-testid="stHeader"], [data-testid="stToolbar"] { display: none !important; }
-.block-container { padding-top: 1.2rem; max-width: 100% !important; }
+header[data-testid="stHeader"], [data-testid="stToolbar"],
+[data-testid="stDecoration"] { display: none !important; }
+.block-container, [data-testid="stMainBlockContainer"] {
+  padding: .9rem 2rem 0 !important; max-width: 100% !important; }
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: .5rem; }
 html, body, [data-testid="stMarkdownContainer"] p { font-size: 1.15rem; }
-[data-testid="stMetricValue"] { font-size: 2.6rem !important; }
-[data-testid="stMetricLabel"] p { font-size: 1.1rem !important; }
+.pp-brand { margin-bottom: 0; }
+.pp-brand h1 { font-size: clamp(1.4rem, 3vh, 1.9rem); }
+.pp-exit { font-size: .95rem; text-align: right; margin: 0; }
+.pp-exit a { color: #64748b; }
 </style>
 """
 
@@ -137,7 +155,7 @@ def tile(row: pd.Series, *, tz: str, now: datetime, quiet: str = "no outage rece
     if row["age_s"] == row["age_s"] and row["age_s"] is not None:
         meta.append(f"checked {present.ago(row['age_s'])}")
     surfaces = f'<div class="pp-surfaces">{_e(row["surfaces"])}</div>' if row["surfaces"] else ""
-    cause = (f'<div class="pp-meta">Probable cause: {_e(row["cause"])}</div>'
+    cause = (f'<div class="pp-meta">Probable cause: {_e(present.cause_text(row["cause"]))}</div>'
              if row["cause"] and status != "up" else "")
     note = f'<div class="pp-note">{_e(row["note"])}</div>' if row["note"] else ""
     label = present.STATUS_LABELS.get(status, status)
@@ -178,7 +196,7 @@ def counts(table: pd.DataFrame, *, large: bool = False) -> str:
 
 
 def kpis(comparison: pd.DataFrame, measures: list[str], *, columns: int = 4,
-         higher_is_better: tuple[str, ...] = ("Average uptime",)) -> str:
+         higher_is_better: tuple[str, ...] = ("Average uptime",), large: bool = False) -> str:
     """Big headline figures with their change against the previous window (projector)."""
     rows = comparison.set_index("Measure")
     cards = []
@@ -193,7 +211,8 @@ def kpis(comparison: pd.DataFrame, measures: list[str], *, columns: int = 4,
                      f'<div class="value">{_e(row["This window"])}</div>'
                      f'<div class="change {tone}">{_e(note)}</div></div>')
     style = f"grid-template-columns: repeat({int(columns)}, 1fr)"
-    return f'<div class="pp-kpis" style="{style}">{"".join(cards)}</div>'
+    return (f'<div class="pp-kpis{" present" if large else ""}" style="{style}">'
+            f'{"".join(cards)}</div>')
 
 
 def clock(now: datetime, tz: str, beat_text: str, table: pd.DataFrame) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass, field
@@ -17,6 +18,9 @@ from monitors.probes.base import OfficialInfo, ProbeResult, short
 LEVELS: tuple[str, ...] = ("none", "minor", "major", "critical")
 UPDATE_MAX = 300
 TITLE_MAX = 160
+TEXT_MAX = 1 << 16  # characters of any vendor text field read before cleaning
+LINK_MAX = 2048
+COMPONENT_MAX = 120
 
 
 class PayloadError(ValueError):
@@ -91,17 +95,57 @@ def loose_stamp(value: object) -> str | None:
 
 # --- text -------------------------------------------------------------------------------
 
-_INVISIBLE = re.compile(r"(?is)<(script|style)\b[^>]*>.*?</\1\s*>")
-_TAG = re.compile(r"(?s)<[^>]*>")
+# Every pattern here is linear: a tag never reaches past the next "<", and elements are
+# removed by drop_elements() in one forward pass ("<" * 900_000 or "<p>" * 300_000 are cheap).
+_TAG = re.compile(r"<[^<>]*>")
+
+
+@functools.cache
+def _opener(names: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"(?i)<(" + "|".join(map(re.escape, names)) + r")\b[^<>]*>")
+
+
+@functools.cache
+def _closer(name: str) -> re.Pattern[str]:
+    return re.compile(r"(?i)</" + re.escape(name) + r"\s{0,40}>")
+
+
+def drop_elements(text: str, *names: str) -> str:
+    """The text without the named elements and their content (each replaced by a space).
+
+    One forward pass, linear in the text: an element that is never closed is left for the
+    tag stripper, and its name is not looked for again.
+    """
+    opener, parts, pos, scan, unclosed = _opener(names), [], 0, 0, set()
+    while match := opener.search(text, scan):
+        name = match.group(1).lower()
+        close = None if name in unclosed else _closer(name).search(text, match.end())
+        if close is None:
+            unclosed.add(name)
+            scan = match.end()
+            continue
+        parts += [text[pos:match.start()], " "]
+        pos = scan = close.end()
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 def clean_text(value: object, limit: int = UPDATE_MAX) -> str | None:
-    """Vendor text without HTML tags or entities, whitespace collapsed, shortened; None if empty."""
+    """Vendor text without HTML tags or entities, whitespace collapsed, shortened; None if empty.
+
+    Only the first TEXT_MAX characters are read, every step is linear, and the result is
+    valid UTF-8 (see short()).
+    """
     if not isinstance(value, str):
         return None
-    text = _TAG.sub(" ", _INVISIBLE.sub(" ", value))
+    text = _TAG.sub(" ", drop_elements(value[:TEXT_MAX], "script", "style"))
     text = " ".join(html.unescape(text).split())
     return short(text, limit) if text else None
+
+
+def safe_text(value: str | None, limit: int) -> str | None:
+    """Outside text kept as is but one-line, valid UTF-8 and at most `limit` characters."""
+    return short(value, limit) if value else value
 
 
 # --- validation -------------------------------------------------------------------------
@@ -206,16 +250,17 @@ def conclude(findings: Findings, *, watch_maintenance: bool = True) -> ProbeResu
     else:
         status, error, indicator = "up", None, "maintenance" if in_maintenance else "none"
     lead = _lead(findings, error)
-    affected = tuple(label for label, level in findings.components if level != "none")
-    official = OfficialInfo(
+    affected = tuple(short(label, COMPONENT_MAX) for label, level in findings.components
+                     if level != "none")
+    official = OfficialInfo(  # every text field is outside text: made safe here, once
         indicator=indicator,
-        description=findings.description,
-        title=lead.title if lead else None,
+        description=safe_text(findings.description, UPDATE_MAX),
+        title=safe_text(lead.title, TITLE_MAX) if lead else None,
         impact=lead.impact if lead else None,
         incident_status=lead.status if lead else None,
         components=affected,
-        update=lead.update if lead else None,
-        url=(lead.url if lead else None) or findings.link,
+        update=safe_text(lead.update, UPDATE_MAX) if lead else None,
+        url=safe_text((lead.url if lead else None) or findings.link, LINK_MAX),
         started_at=lead.started_at if lead else None,
         updated_at=(lead.updated_at if lead else None) or findings.updated_at,
     )

@@ -9,12 +9,14 @@ from datetime import datetime
 
 from monitors.probes.base import ProbeResult, short
 from monitors.probes.status_common import (
+    TEXT_MAX,
     TITLE_MAX,
     Findings,
     Issue,
     PayloadError,
     clean_text,
     conclude,
+    drop_elements,
     iso,
     parse_time,
 )
@@ -25,11 +27,12 @@ RSS1 = "{http://purl.org/rss/1.0/}"
 DC_DATE = "{http://purl.org/dc/elements/1.1/}date"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
 
-# Statuspage writes each update as "<strong>State</strong> - text", newest first.
-_STATE = re.compile(r"(?is)<strong>\s*([a-z][a-z ]{0,30}?)\s*</strong>")
-_FIRST_PARAGRAPH = re.compile(r"(?is)<p>(.*?)</p>")
-_SMALL = re.compile(r"(?is)<small>.*?</small>")
-_LEAD_STATE = re.compile(r"(?is)^\s*(?:<br\s*/?>\s*)*<strong>[^<]*</strong>\s*-?\s*")
+# Statuspage writes each update as "<strong>State</strong> - text", newest first. Every
+# pattern is linear on tag soup (bounded repeats, no ".*?" that could rescan the rest).
+_STATE = re.compile(r"(?i)<strong>\s{0,40}([a-z][a-z ]{0,30}?)\s{0,40}</strong>")
+_P_OPEN = re.compile(r"(?i)<p>")
+_P_CLOSE = re.compile(r"(?i)</p>")
+_LEAD_STATE = re.compile(r"(?i)\A\s*(?:<br\s{0,40}/?>\s*)*<strong>[^<]*</strong>\s*-?\s*")
 CLOSED = {"resolved", "completed", "postmortem"}
 ACTIVE_MAINTENANCE = {"in progress", "verifying"}
 
@@ -130,7 +133,7 @@ def _rss(item: ET.Element, ns: str) -> Entry:
     link = _http(item.findtext(f"{ns}link")) or _http(item.findtext("guid"))
     updated = _when(item.findtext("pubDate") or item.findtext(DC_DATE), title)
     html = item.findtext(CONTENT) or item.findtext(f"{ns}description") or ""
-    return Entry(title, link, updated, None, html)
+    return Entry(title, link, updated, None, html[:TEXT_MAX])
 
 
 def _atom(entry: ET.Element) -> Entry:
@@ -138,7 +141,7 @@ def _atom(entry: ET.Element) -> Entry:
     published = _when(entry.findtext(f"{ATOM}published"), title)
     updated = _when(entry.findtext(f"{ATOM}updated"), title) or published
     html = entry.findtext(f"{ATOM}content") or entry.findtext(f"{ATOM}summary") or ""
-    return Entry(title, _alternate(entry), updated, published, html)
+    return Entry(title, _alternate(entry), updated, published, html[:TEXT_MAX])
 
 
 def _when(text: str | None, title: str) -> datetime | None:
@@ -156,16 +159,18 @@ def _state(html: str) -> str | None:
 
 
 def _latest_text(html: str) -> str | None:
-    match = _FIRST_PARAGRAPH.search(html)
-    part = _LEAD_STATE.sub("", _SMALL.sub("", match.group(1) if match else html))
-    return clean_text(part)
+    """The newest update's text: the first paragraph, without its date and state."""
+    part = html
+    if (start := _P_OPEN.search(html)) and (end := _P_CLOSE.search(html, start.end())):
+        part = html[start.end():end.start()]
+    return clean_text(_LEAD_STATE.sub("", drop_elements(part, "small"), count=1))
 
 
 def _counts(entry: Entry, wanted: set[str]) -> bool:
     """With filters, drop an item only when it names its affected components and none is watched."""
     if not wanted:
         return True
-    text = (clean_text(entry.html, 100_000) or "").lower()
+    text = (clean_text(entry.html, TEXT_MAX) or "").lower()
     if "affected:" not in text:
         return True
     affected = text.split("affected:", 1)[1]
