@@ -22,8 +22,8 @@ from support_sampler import LocalServer, settings_for, write_config
 
 from monitors.config import Settings
 from monitors.history import HistoryWriter
-from monitors.runner import run_round
-from monitors.schema import DETAIL_MAX, STATUSES
+from monitors.sampling.runner import run_round
+from monitors.vocabulary import DETAIL_MAX, STATUSES
 
 TIMEOUT_S = 2.0
 SLACK_S = 0.5

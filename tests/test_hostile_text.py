@@ -26,8 +26,8 @@ from monitors.probes import status_formats
 from monitors.probes.base import ProbeContext, make_client, short
 from monitors.probes.http import HttpCheck
 from monitors.probes.status_common import clean_text, drop_elements
-from monitors.runner import run_check, run_round
-from monitors.schema import DETAIL_MAX, STATUSES
+from monitors.sampling.runner import run_check, run_round
+from monitors.vocabulary import DETAIL_MAX, STATUSES
 
 SURROGATE_TITLE = "broken \ud800 title"
 DEGRADED = "synthetic_statuspage_discord_degraded_investigating.json"

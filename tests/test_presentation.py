@@ -11,7 +11,7 @@ import pytest
 import support_browser as browser
 import support_dashboard as story
 
-from monitors import present
+from monitors.output import present
 
 sync_api = pytest.importorskip("playwright.sync_api")
 SCREENS = [(1920, 1080), (1440, 900)]

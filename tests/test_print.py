@@ -12,7 +12,7 @@ import pytest
 import support_browser as browser
 import support_dashboard as story
 
-from monitors import report, report_html
+from monitors.output import report, report_html
 
 sync_api = pytest.importorskip("playwright.sync_api")
 needs_chromium = pytest.mark.skipif(browser.chromium() is None, reason="needs Debian's chromium")
