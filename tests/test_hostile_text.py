@@ -23,10 +23,11 @@ from support_status import ATOM, JSON, RSS, check, recorded_json, serve
 
 from monitors.history import HistoryWriter
 from monitors.probes import status_formats
-from monitors.probes.base import ProbeContext, make_client, short
+from monitors.probes.base import ProbeContext, make_client
 from monitors.probes.http import HttpCheck
 from monitors.probes.status_common import clean_text, drop_elements
 from monitors.sampling.runner import run_check, run_round
+from monitors.text import short
 from monitors.vocabulary import DETAIL_MAX, STATUSES
 
 SURROGATE_TITLE = "broken \ud800 title"

@@ -12,7 +12,7 @@ from urllib.parse import quote, unquote
 from pydantic import SecretStr
 
 from monitors.config import Alert, Settings
-from monitors.probes.base import short
+from monitors.text import short
 
 SEND_TIMEOUT_S = 30.0  # apprise's own budget per service (connect + read + its retries)
 

@@ -12,8 +12,9 @@ from typing import Any
 from monitors import verdict
 from monitors.config import Platform, Settings
 from monitors.probes import is_official
-from monitors.probes.base import OfficialInfo, ProbeResult, short
+from monitors.probes.base import OfficialInfo, ProbeResult
 from monitors.sampling.runner import Round, control_check, run_round
+from monitors.text import short
 
 
 def samples_json(samples: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

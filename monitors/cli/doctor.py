@@ -31,9 +31,10 @@ from typing import Any
 from monitors import verdict
 from monitors.config import Platform, Settings
 from monitors.probes import AnyCheck, is_official
-from monitors.probes.base import ProbeResult, short
+from monitors.probes.base import ProbeResult
 from monitors.probes.http import is_refusal
 from monitors.sampling.runner import Round, control_check, run_round
+from monitors.text import short
 
 VERDICTS = ("ok", "refused", "failed", "unknown")
 CONTROL = "(control)"  # the platform field of a reachability control's finding

@@ -11,7 +11,7 @@ from typing import Any
 from filelock import FileLock
 
 from monitors.history.store import Store
-from monitors.probes.base import short
+from monitors.text import short
 
 log = logging.getLogger("monitors.history")
 

@@ -27,7 +27,7 @@ from monitors.history.files import (
 )
 from monitors.history.files import write_samples as _write_samples
 from monitors.history.store import Store, new_rank, open_store, unique_name
-from monitors.probes.base import short
+from monitors.text import short
 
 log = logging.getLogger("monitors.history")
 

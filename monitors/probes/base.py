@@ -12,7 +12,7 @@ import httpx
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from monitors.timeutil import parse_duration
-from monitors.vocabulary import DETAIL_MAX, Status
+from monitors.vocabulary import Status
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 """Seconds; accepts "30s", "5m", "1h" or a number of seconds in config."""
@@ -113,28 +113,6 @@ def elapsed_ms(start: float) -> float:
 
 
 # The scheme is bounded ({0,31}) so the search stays linear on long runs of letters.
-_CREDENTIALS = re.compile(r"(?i)([a-z][a-z0-9+.-]{0,31}://)[^/\s:@]+(:[^/\s@]*)?@")
-_SHORT_SCAN = 1 << 16  # characters of a (possibly huge) value looked at
-
-
-def short(value: object, limit: int = DETAIL_MAX) -> str:
-    """A one-line, credential-free text of at most `limit` characters for `detail`.
-
-    This is the edge for outside text: the result is always valid UTF-8 (lone surrogates,
-    e.g. from a JSON "\\ud800" escape, become U+FFFD), and the work is linear in its size.
-    """
-    text = (
-        str(value)
-        if not isinstance(value, BaseException)
-        else (f"{type(value).__name__}: {value}" if str(value) else type(value).__name__)
-    )
-    text = " ".join(text[: max(_SHORT_SCAN, 2 * limit)].split())
-    if not text.isascii():  # a UTF-16 round trip joins surrogate pairs, replaces lone ones
-        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-    text = _CREDENTIALS.sub(r"\1***@", text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _check_http_url(value: str) -> str:
     parsed = httpx.URL(value) if isinstance(value, str) else None
     if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:

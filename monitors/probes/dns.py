@@ -12,7 +12,8 @@ import dns.exception
 import dns.resolver
 from pydantic import Field, field_validator
 
-from monitors.probes.base import CheckBase, Host, ProbeContext, ProbeResult, elapsed_ms, short
+from monitors.probes.base import CheckBase, Host, ProbeContext, ProbeResult, elapsed_ms
+from monitors.text import short
 
 
 class DnsCheck(CheckBase):

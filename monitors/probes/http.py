@@ -15,14 +15,8 @@ from typing import Annotated, Literal
 import httpx
 from pydantic import Field
 
-from monitors.probes.base import (
-    CheckBase,
-    HttpURL,
-    ProbeContext,
-    ProbeResult,
-    elapsed_ms,
-    short,
-)
+from monitors.probes.base import CheckBase, HttpURL, ProbeContext, ProbeResult, elapsed_ms
+from monitors.text import short
 from monitors.vocabulary import ErrorClass
 
 

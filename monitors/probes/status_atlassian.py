@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from monitors.probes.base import ProbeResult, short
+from monitors.probes.base import ProbeResult
 from monitors.probes.status_common import (
     TITLE_MAX,
     Findings,
@@ -20,6 +20,7 @@ from monitors.probes.status_common import (
     explain,
     json_kind,
 )
+from monitors.text import short
 
 Indicator = Literal["none", "minor", "major", "critical", "maintenance"]
 ComponentStatus = Literal[

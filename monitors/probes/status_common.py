@@ -12,7 +12,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
-from monitors.probes.base import OfficialInfo, ProbeResult, short
+from monitors.probes.base import OfficialInfo, ProbeResult
+from monitors.text import short
 
 # Severity ladder shared by every format; "maintenance" is kept apart because it is planned.
 LEVELS: tuple[str, ...] = ("none", "minor", "major", "critical")

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime
 
-from monitors.probes.base import ProbeResult, short
+from monitors.probes.base import ProbeResult
 from monitors.probes.status_common import (
     TEXT_MAX,
     TITLE_MAX,
@@ -20,6 +20,7 @@ from monitors.probes.status_common import (
     iso,
     parse_time,
 )
+from monitors.text import short
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}RDF"

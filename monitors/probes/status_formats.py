@@ -13,8 +13,9 @@ from monitors.probes import status_atlassian as atlassian
 from monitors.probes import status_feeds as feeds
 from monitors.probes import status_meta as meta
 from monitors.probes import status_slack as slack
-from monitors.probes.base import ProbeResult, short
+from monitors.probes.base import ProbeResult
 from monitors.probes.status_common import PayloadError, json_kind, parse_time
+from monitors.text import short
 from monitors.timeutil import utcnow
 
 log = logging.getLogger(__name__)

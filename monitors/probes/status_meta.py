@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from monitors.probes.base import ProbeResult, short
+from monitors.probes.base import ProbeResult
 from monitors.probes.status_common import (
     Findings,
     Lenient,
@@ -17,6 +17,7 @@ from monitors.probes.status_common import (
     loose_stamp,
     rank,
 )
+from monitors.text import short
 
 # Service status is a human phrase; order matters (checked top to bottom, by substring).
 # "Resolved" stays up for hours after a fix, so it is OK, not a problem.

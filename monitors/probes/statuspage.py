@@ -11,15 +11,8 @@ import httpx
 from pydantic import Field
 
 from monitors.probes import status_formats
-from monitors.probes.base import (
-    CheckBase,
-    Duration,
-    HttpURL,
-    ProbeContext,
-    ProbeResult,
-    elapsed_ms,
-    short,
-)
+from monitors.probes.base import CheckBase, Duration, HttpURL, ProbeContext, ProbeResult, elapsed_ms
+from monitors.text import short
 
 ACCEPT = {
     "statuspage": "application/json",

@@ -10,7 +10,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from monitors.probes.base import CheckBase, Host, ProbeContext, ProbeResult, elapsed_ms, short
+from monitors.probes.base import CheckBase, Host, ProbeContext, ProbeResult, elapsed_ms
+from monitors.text import short
 
 
 class TcpCheck(CheckBase):

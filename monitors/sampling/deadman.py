@@ -9,7 +9,7 @@ import threading
 
 import httpx
 
-from monitors.probes.base import short
+from monitors.text import short
 
 log = logging.getLogger("monitors.deadman")
 

@@ -14,7 +14,8 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from monitors.probes.base import ProbeResult, short
+from monitors.probes.base import ProbeResult
+from monitors.text import short
 
 OVERLOAD_ERROR = "overloaded"
 TICK_S = 0.05  # how often the meter wakes to measure the loop's lateness

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from monitors.probes.base import ProbeResult, short
+from monitors.probes.base import ProbeResult
+from monitors.text import short
 from monitors.verdict import REFUSAL_ERROR
 
 MAX_PAUSE_S = 900.0  # a refused check is retried at least every 15 minutes

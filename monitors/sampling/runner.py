@@ -21,12 +21,12 @@ from monitors.probes.base import (
     ProbeResult,
     make_client,
     make_ssl_context,
-    short,
 )
 from monitors.probes.http import HttpCheck
 from monitors.probes.tcp import TcpCheck
 from monitors.sampling import overload
 from monitors.sampling.politeness import Politeness
+from monitors.text import short
 from monitors.timeutil import utcnow
 from monitors.vocabulary import COLUMNS
 

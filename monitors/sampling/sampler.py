@@ -336,6 +336,7 @@ class Sampler:
             "written": writer.get("written", 0),
             "buffered": writer.get("buffered", 0),
             "dropped": writer.get("dropped", 0),
+            "text_dropped": writer.get("text_dropped", 0),  # rows kept without their detail
             "flush_errors": writer.get("flush_errors", 0),
             "last_flush_error": writer.get("last_error"),
         }
