@@ -21,6 +21,7 @@ from monitors.alerts.events import ABSENT_GRACE_S
 from monitors.config import Monitor, Settings
 from monitors.history import state as statefile
 from monitors.history.state import local_state_dir
+from monitors.history.store import store_for
 from monitors.probes import is_official
 from monitors.sampling.deadman import Pinger
 from monitors.sampling.metrics import Metrics
@@ -136,14 +137,14 @@ class AlertHook:
 
     def __init__(self, sampler: Sampler, settings: Settings):
         self.settings = settings
+        self.store = store_for(settings)  # the data location, opened once
         self.sampler = sampler
         self.notifier = Notifier(settings, local_state_dir(settings.data))
         self.recent = RecentRounds(settings.monitor, _intervals(settings))
 
     def other_vantages(self) -> list[str]:
         """Vantages other than this one that write to the same data location (by heartbeat)."""
-        names = statefile.list_names(self.settings.data, "heartbeat-",
-                                     storage_endpoint=self.settings.monitor.storage_endpoint)
+        names = statefile.list_names(self.store, "heartbeat-")
         vantages = {n.removeprefix("heartbeat-").removesuffix(".json") for n in names}
         return sorted(vantages - {self.sampler.vantage})
 
@@ -159,11 +160,10 @@ class AlertHook:
         if not others_vantages or start is None:
             return own
         others = history.read_samples(
-            self.settings.data,
+            self.store,
             start,
             utcnow(),
             vantages=others_vantages,
-            storage_endpoint=self.settings.monitor.storage_endpoint,
         )
         others = others[others["vantage"] != self.sampler.vantage]
         frames = [f for f in (own, others) if not f.empty]

@@ -43,17 +43,16 @@ def selected(settings: Settings, platforms: Sequence[str] = ()) -> tuple[Platfor
     return tuple(p for p in settings.platforms if not wanted or p.id in wanted)
 
 
-def _endpoint(settings: Settings) -> str | None:
-    return settings.monitor.storage_endpoint
+def _store(settings: Settings) -> history.Store:
+    return history.store_for(settings)
 
 
 def recent_samples(settings: Settings, minutes: float, *, now: datetime | None = None,
                    vantages: Sequence[str] = ()) -> pd.DataFrame:
     """Raw samples of the last `minutes` (for the live board and the heartbeat strip)."""
     end = now or utcnow()
-    return history.read_samples(settings.data, end - timedelta(minutes=minutes),
-                                end + timedelta(seconds=1), vantages=list(vantages) or None,
-                                storage_endpoint=_endpoint(settings))
+    return history.read_samples(_store(settings), end - timedelta(minutes=minutes),
+                                end + timedelta(seconds=1), vantages=list(vantages) or None)
 
 
 def analysis(settings: Settings, where: Scope, *, now: datetime | None = None):
@@ -82,18 +81,17 @@ def daily(settings: Settings, where: Scope) -> pd.DataFrame:
 
 def rollups(settings: Settings, where: Scope) -> pd.DataFrame:
     """Hourly roll-ups for the window (latency charts)."""
-    return history.read_rollups(settings.data, where.window.start, where.window.end,
+    return history.read_rollups(_store(settings), where.window.start, where.window.end,
                                 platforms=list(where.platforms) or None,
-                                vantages=list(where.vantages) or None,
-                                storage_endpoint=_endpoint(settings))
+                                vantages=list(where.vantages) or None)
 
 
 def official_state(settings: Settings) -> dict[str, dict]:
     """What each vendor's status page says now, from the samplers' state files (newest wins)."""
     merged: dict[str, dict] = {}
-    endpoint = _endpoint(settings)
-    for name in statefile.list_names(settings.data, "official-", storage_endpoint=endpoint):
-        state = statefile.read_json(settings.data, name, storage_endpoint=endpoint) or {}
+    store = _store(settings)
+    for name in statefile.list_names(store, "official-"):
+        state = statefile.read_json(store, name) or {}
         for platform, info in state.items():
             if isinstance(info, dict):
                 merged[platform] = info
@@ -102,14 +100,13 @@ def official_state(settings: Settings) -> dict[str, dict]:
 
 def is_synthetic(settings: Settings) -> bool:
     """True when the data folder holds generated demo data (DATA/state/synthetic.json)."""
-    return statefile.read_json(settings.data, SYNTHETIC_MARKER,
-                               storage_endpoint=_endpoint(settings)) is not None
+    return statefile.read_json(_store(settings), SYNTHETIC_MARKER) is not None
 
 
 def problems(settings: Settings) -> list[dict]:
     """Quarantined or corrupt history files ({path, reason, when})."""
     try:
-        return list(history.problems(settings.data, storage_endpoint=_endpoint(settings)))
+        return list(history.problems(_store(settings)))
     except Exception:  # the banner must never take the page down
         log.exception("cannot list history problems")
         return []
@@ -117,14 +114,14 @@ def problems(settings: Settings) -> list[dict]:
 
 def data_version(settings: Settings) -> str:
     """A token that changes whenever history changes (cache key)."""
-    return history.data_version(settings.data, storage_endpoint=_endpoint(settings))
+    return history.data_version(_store(settings))
 
 
 def missing_history(settings: Settings) -> str | None:
     """'no history in D' when the data folder holds no samples (a wrong or empty --data),
     for commands that read history; None when there is history to read."""
     try:
-        found = history.has_history(settings.data, storage_endpoint=_endpoint(settings))
+        found = history.has_history(_store(settings))
     except OSError as exc:
         return f"no history in {settings.data}: {exc}"
     return None if found else (f"no history in {settings.data} (no samples/ or rollups/ "
@@ -136,10 +133,9 @@ def vantages(settings: Settings, *, days: float = 30, now: datetime | None = Non
 
     end = now or utcnow()
     names = {b.get("vantage") for b in heartbeat.read_heartbeats(
-        settings.data, storage_endpoint=_endpoint(settings))}
-    rolled = history.read_rollups(settings.data, end - timedelta(days=days), end,
-                                  platforms=[p.id for p in settings.platforms[:1]] or None,
-                                  storage_endpoint=_endpoint(settings))
+        _store(settings))}
+    rolled = history.read_rollups(_store(settings), end - timedelta(days=days), end,
+                                  platforms=[p.id for p in settings.platforms[:1]] or None)
     if len(rolled):
         names.update(rolled["vantage"].unique())
     return sorted(str(n) for n in names if n)

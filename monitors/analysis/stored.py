@@ -45,7 +45,6 @@ from monitors.analysis.uptime import context_s, find, longest_interval
 from monitors.analysis.verdicts import GAP_ROUNDS
 from monitors.config import Platform, Settings
 from monitors.history.scan import list_samples, parallel
-from monitors.history.store import open_store
 
 log = logging.getLogger("monitors.analysis")
 
@@ -163,8 +162,7 @@ def materialise(settings: Settings, *, now: datetime | None = None) -> dict[str,
     now = now or datetime.now(UTC)
     stats: dict[str, Any] = {"months_written": 0, "months_current": 0}
     platforms = eligible(settings)
-    endpoint = settings.monitor.storage_endpoint
-    store = open_store(settings.data, endpoint)
+    store = history.store_for(settings)
     by_day = _day_names(list_samples(store))
     today = now.astimezone(UTC).date().isoformat()
     days = sorted(d for d in by_day if d < today)
@@ -176,8 +174,8 @@ def materialise(settings: Settings, *, now: datetime | None = None) -> dict[str,
     limit = to_ns(datetime.combine(date.fromisoformat(days[-1]), datetime.min.time(), UTC)
                   ) + DAY_NS - pad_ns - HOUR_NS  # a stretch must end well inside complete days
     ids = [p.id for p in platforms]
-    rollups = history.read_rollups(settings.data, from_ns(first_ns), from_ns(limit + HOUR_NS),
-                                   platforms=ids, storage_endpoint=endpoint)
+    rollups = history.read_rollups(store, from_ns(first_ns), from_ns(limit + HOUR_NS),
+                                   platforms=ids)
     cuts = {pid: c[c <= limit] for pid, c in quiet_cuts(rollups, platforms,
                                                         need_rounds(settings)).items()}
     stored = {entry.rel: entry for entry in store.list(_folder(key))}
@@ -198,11 +196,11 @@ def materialise(settings: Settings, *, now: datetime | None = None) -> dict[str,
             continue
         chosen = [p for p in platforms if p.id in bounds]
         samples = history.read_eventful_samples(
-            settings.data, from_ns(lo), from_ns(hi), platforms=[p.id for p in chosen],
+            store, from_ns(lo), from_ns(hi), platforms=[p.id for p in chosen],
             pad_s=context_s(chosen, monitor), min_failures=monitor.confirm,
-            span_s=monitor.confirm * longest_interval(chosen, monitor), storage_endpoint=endpoint)
-        rolled = history.read_rollups(settings.data, from_ns(lo), from_ns(hi),
-                                      platforms=[p.id for p in chosen], storage_endpoint=endpoint)
+            span_s=monitor.confirm * longest_interval(chosen, monitor))
+        rolled = history.read_rollups(store, from_ns(lo), from_ns(hi),
+                                      platforms=[p.id for p in chosen])
         found = find(samples, chosen, monitor, settings.business, now=now,
                      coverage=coverage_from_rollups(rolled, intervals)).restrict(bounds)
         if any(o.end is None or to_ns(o.end) > bounds[o.platform][1] for o in found.outages):
@@ -256,7 +254,7 @@ def middle(settings: Settings, platforms: Sequence[Platform], start_ns: int, unt
     just as a live analysis of the whole window does.
     """
 
-    store = open_store(settings.data, settings.monitor.storage_endpoint)
+    store = history.store_for(settings)
     key = config_key(settings)
     first, last = _shift_month(from_ns(start_ns).strftime("%Y-%m"), -1), from_ns(
         until_ns).strftime("%Y-%m")  # a month's stretch can run into the next month

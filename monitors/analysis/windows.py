@@ -102,15 +102,14 @@ def _live(
     """Findings from the samples: eventful samples in [start, end), coverage from the roll-ups
     in [rollups_from, end)."""
     ids = [p.id for p in chosen]
-    endpoint = settings.monitor.storage_endpoint
+    store = history.store_for(settings)
     samples = history.read_eventful_samples(
-        settings.data, start, end, platforms=ids,
+        store, start, end, platforms=ids,
         pad_s=context_s(chosen, settings.monitor), min_failures=settings.monitor.confirm,
         span_s=settings.monitor.confirm * longest_interval(chosen, settings.monitor),
-        storage_endpoint=endpoint,
     )
     rollups = history.read_rollups(
-        settings.data, rollups_from, end, platforms=ids, storage_endpoint=endpoint,
+        store, rollups_from, end, platforms=ids,
         vantages=list(vantages) if vantages else None,
     )
     if vantages and len(samples):  # only what these vantages saw (dashboard filter)

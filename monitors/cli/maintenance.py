@@ -14,6 +14,7 @@ from monitors.analysis.stored import materialise
 from monitors.config import Settings
 from monitors.history.compaction import compact
 from monitors.history.read import problems
+from monitors.history.store import store_for
 
 log = logging.getLogger("monitors.history")
 
@@ -22,7 +23,7 @@ def maintain(settings: Settings) -> dict[str, Any]:
     """Compact the history, then materialise analysis; a failure of the second step is
     logged and reported, never fatal (the analysis then reads samples, as before)."""
 
-    stats = compact(settings.data, storage_endpoint=settings.monitor.storage_endpoint)
+    stats = compact(store_for(settings))
     if stats.get("skipped"):
         return {"compaction": stats}
     try:
@@ -55,7 +56,7 @@ def cli_compact(args: Any, settings: Settings) -> int:
     else:
         print(f"analysis: {analysis.get('months_written', 0)} months stored, "
               f"{analysis.get('months_current', 0)} already current")
-    found = problems(settings.data, storage_endpoint=settings.monitor.storage_endpoint)
+    found = problems(store_for(settings))
     if found:
         print(f"{len(found)} unreadable files quarantined; see {settings.data}/quarantine/")
     return 0

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from monitors.config import Settings
 from monitors.history import state as statefile
+from monitors.history.store import store_for
 from monitors.output import present
 from monitors.probes import is_official
 from monitors.sampling.heartbeat import read_heartbeat, status_report
@@ -41,11 +42,11 @@ def refusal_lines(beat: dict, settings: Settings, now: datetime | None = None) -
 
 def cli_status(args, settings: Settings) -> int:
     """`python -m monitors status`: exit 0 when the sampler is healthy, 1 if stale or absent."""
-    endpoint = settings.monitor.storage_endpoint
-    found = statefile.list_names(settings.data, "heartbeat-", storage_endpoint=endpoint)
-    beat = read_heartbeat(settings.data, settings.monitor.vantage, storage_endpoint=endpoint)
+    store = store_for(settings)
+    found = statefile.list_names(store, "heartbeat-")
+    beat = read_heartbeat(store, settings.monitor.vantage)
     if beat is None:
-        beat = read_heartbeat(settings.data, storage_endpoint=endpoint)
+        beat = read_heartbeat(store)
     report = status_report(beat)
     if beat is None and found:  # every heartbeat there was invalid, and is now set aside
         report["summary"] = (

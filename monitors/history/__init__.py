@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from monitors.history.store import Store, open_store, store_for
 from monitors.history.writer import HistoryWriter, Lock, acquire_writer_lock
 
 # The writer path (the long-running sampler) never needs pandas or DuckDB, so the read and
@@ -41,15 +42,18 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "HistoryWriter",
     "Lock",
+    "Store",
     "acquire_writer_lock",
     "clear_cache",
     "compact",
     "data_version",
     "has_history",
     "iter_sample_batches",
+    "open_store",
     "problems",
     "read_eventful_samples",
     "read_rollups",
     "read_round_rollups",
     "read_samples",
+    "store_for",
 ]

@@ -63,7 +63,7 @@ from monitors.history.scan import (
     window_filter,
 )
 from monitors.history.schema import SAMPLE_SCHEMA
-from monitors.history.store import is_object_store, open_store
+from monitors.history.store import Store, open_store
 from monitors.history.view import View, name_set, with_vantage_column
 from monitors.vocabulary import COLUMNS
 
@@ -222,11 +222,11 @@ def data_version(data: str, *, storage_endpoint: str | None = None) -> str:
     return digest.hexdigest()[:16]
 
 
-def has_history(data: str, *, storage_endpoint: str | None = None) -> bool:
+def has_history(data: str | Store, *, storage_endpoint: str | None = None) -> bool:
     """Whether the data folder (or object-store prefix) holds any samples or roll-ups."""
-    if not is_object_store(data) and not Path(data).is_dir():
-        return False
     store = open_store(data, storage_endpoint)
+    if store.local and not Path(store.root).is_dir():
+        return False
     return any(entry.rel.endswith(".parquet") for folder in ("samples", "rollups")
                for entry in store.list(folder, stat=False))
 

@@ -24,6 +24,7 @@ from monitors.config import (
     resolve_config_path,
 )
 from monitors.history import state as statefile
+from monitors.history.store import Store, store_for
 from monitors.timeutil import utcnow
 
 log = logging.getLogger("monitors.recorded")
@@ -43,13 +44,13 @@ def digest(config: Config) -> str:
 
 def record(settings: Settings) -> None:
     """Remember, in the data folder, the config this sampler records with."""
-    statefile.write_json(settings.data, NAME, {
+    statefile.write_json(store_for(settings), NAME, {
         "source": settings.source, "digest": digest(settings.config),
         "recorded_at": utcnow().isoformat(), "config": _public(settings.config),
-    }, storage_endpoint=settings.monitor.storage_endpoint)
+    })
 
 
-def recorded(data: str, storage_endpoint: str | None = None) -> dict[str, Any] | None:
+def recorded(data: str | Store, storage_endpoint: str | None = None) -> dict[str, Any] | None:
     """The record of the config a data folder was recorded with, or None."""
     try:
         found = statefile.read_json(data, NAME, storage_endpoint=storage_endpoint)
@@ -78,7 +79,7 @@ def settings_for_reading(config_path: str | None, data: str | None,
     """Settings for a command that reads history: the given config, or the one the data
     folder was recorded with; `warn(text)` is told when the two differ."""
     settings = load_settings(config_path, data)
-    found = recorded(settings.data, settings.monitor.storage_endpoint)
+    found = recorded(store_for(settings))
     if found is None:
         return settings
     if resolve_config_path(config_path) is None:

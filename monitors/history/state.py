@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-import fsspec
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -32,18 +30,21 @@ from pydantic import (
 )
 
 from monitors.history.quarantine import quarantine
-from monitors.history.store import open_store
+from monitors.history.store import Store, open_store
 
 log = logging.getLogger("monitors.state")
 
 
-def is_remote(data: str) -> bool:
+def is_remote(data: str | Store) -> bool:
     """True when the data location is an object-store URL rather than a local folder."""
+    if isinstance(data, Store):
+        return not data.local
     return "://" in data and not data.startswith("file://")
 
 
-def local_state_dir(data: str) -> Path:
+def local_state_dir(data: str | Store) -> Path:
     """The state folder for local data, or a per-URL folder in the temp dir for object stores."""
+    data = data.url if isinstance(data, Store) else data
     if not is_remote(data):
         path = Path(data.removeprefix("file://")) / "state"
     else:
@@ -164,40 +165,18 @@ def check(name: str, value: Any, validate: Validator | None = None) -> str | Non
 
 
 # ------------------------------------------------------------------ files
-def _remote(data: str, name: str, endpoint: str | None) -> tuple[Any, str]:
-    options = {"client_kwargs": {"endpoint_url": endpoint}} if endpoint else {}
-    fs, root = fsspec.core.url_to_fs(data, **options)
-    return fs, f"{root.rstrip('/')}/state/{name}"
-
-
-def write_json(data: str, name: str, payload: dict, *, storage_endpoint: str | None = None) -> None:
+def write_json(data: str | Store, name: str, payload: dict, *,
+               storage_endpoint: str | None = None) -> None:
     """Write DATA/state/<name> atomically (temp file, fsync, rename; one PUT on object stores)."""
     body = json.dumps(payload, default=str, indent=1).encode()
-    if is_remote(data):
-        fs, path = _remote(data, name, storage_endpoint)
-        fs.pipe_file(path, body)
-        return
-    folder = local_state_dir(data)
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(body)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, folder / name)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    open_store(data, storage_endpoint).write(f"state/{name}", lambda out: out.write(body))
 
 
-def _read_bytes(data: str, name: str, endpoint: str | None) -> bytes:
-    if is_remote(data):
-        fs, path = _remote(data, name, endpoint)
-        return fs.cat_file(path)
-    return (Path(data.removeprefix("file://")) / "state" / name).read_bytes()
+def _read_bytes(data: str | Store, name: str, endpoint: str | None) -> bytes:
+    return open_store(data, endpoint).read_bytes(f"state/{name}")
 
 
-def set_aside(data: str, name: str, reason: str, *, storage_endpoint: str | None = None,
+def set_aside(data: str | Store, name: str, reason: str, *, storage_endpoint: str | None = None,
               seen: bytes | None = None) -> None:
     """Move DATA/state/<name> to DATA/quarantine/state/<name> and record why; never raises.
 
@@ -212,7 +191,7 @@ def set_aside(data: str, name: str, reason: str, *, storage_endpoint: str | None
         log.warning("state file state/%s could not be set aside: %s", name, problem(exc))
 
 
-def read_json(data: str, name: str, *, storage_endpoint: str | None = None,
+def read_json(data: str | Store, name: str, *, storage_endpoint: str | None = None,
               validate: Validator | None = None) -> dict | None:
     """Read and validate DATA/state/<name>; None when missing, unreadable or invalid.
 
@@ -236,16 +215,12 @@ def read_json(data: str, name: str, *, storage_endpoint: str | None = None,
     return None
 
 
-def list_names(data: str, prefix: str, *, storage_endpoint: str | None = None) -> list[str]:
+def list_names(data: str | Store, prefix: str, *,
+               storage_endpoint: str | None = None) -> list[str]:
     """Names of state files starting with `prefix` (e.g. every vantage's heartbeat)."""
     try:
-        if is_remote(data):
-            fs, path = _remote(data, "", storage_endpoint)
-            names = [p.rsplit("/", 1)[-1] for p in fs.ls(path.rstrip("/"), detail=False)]
-        else:
-            folder = Path(data.removeprefix("file://")) / "state"
-            names = [p.name for p in folder.iterdir()] if folder.is_dir() else []
+        entries = open_store(data, storage_endpoint).list("state", stat=False)
     except OSError:
         return []
+    names = [e.rel.removeprefix("state/") for e in entries if e.rel.count("/") == 1]
     return sorted(n for n in names if n.startswith(prefix) and not n.startswith("."))
-

@@ -108,6 +108,11 @@ class Store:
         """Move a file (copy then delete on object stores)."""
         self.fs.move(self.full(src), self.full(dst))
 
+    def read_bytes(self, rel: str) -> bytes:
+        """A small file's bytes (FileNotFoundError or OSError when it cannot be read)."""
+        with self.fs.open_input_stream(self.full(rel)) as handle:
+            return handle.read()
+
     def read_json(self, rel: str, default: Any = None) -> Any:
         """A small JSON document, or `default` when it does not exist."""
         try:
@@ -252,13 +257,28 @@ def _object_fs(scheme: str, endpoint: str | None) -> pafs.FileSystem:
     return pafs.FileSystem.from_uri(f"{scheme}://")[0]  # gs://, abfs://, hdfs:// ...
 
 
-def open_store(data: str, storage_endpoint: str | None = None) -> Store:
-    """The Store for a data location: a folder, file:// URL or s3://bucket/prefix URL."""
-    if not is_object_store(data):
+def open_store(data: str | Store, storage_endpoint: str | None = None) -> Store:
+    """The Store for a data location: a folder, file:// URL or s3://bucket/prefix URL (a
+    Store is returned as it is: callers open one from the settings and hand it on)."""
+    if isinstance(data, Store):
+        return data
+    if not is_object_store(data):  # cheap, and relative to the current folder: not cached
         path = data[7:] if data.lower().startswith("file://") else data
         root = str(Path(path).expanduser().absolute())
         return LocalStore(pafs.LocalFileSystem(), root, root)
+    return _object_store(data.rstrip("/"), storage_endpoint)
+
+
+def store_for(settings: Any) -> Store:
+    """The Store of the settings' data location (folder, or object store with its endpoint):
+    opened once by a caller and handed to history reads, state files and heartbeats."""
+    return open_store(settings.data, settings.monitor.storage_endpoint)
+
+
+@cache
+def _object_store(data: str, storage_endpoint: str | None) -> Store:
+    """One Store per object-store location and endpoint for the whole process."""
     parsed = urlparse(data)
     fs = _object_fs(parsed.scheme.lower(), storage_endpoint)
     root = f"{parsed.netloc}{parsed.path}".rstrip("/")
-    return Store(fs, root, data.rstrip("/"))
+    return Store(fs, root, data)

@@ -26,8 +26,8 @@ log = logging.getLogger("monitors.report")
 def samples_csv(settings: Settings, where: loaders.Scope, out: IO[str]) -> int:
     """Stream raw samples of the window as CSV into `out`; returns the number of rows."""
     window = where.window
-    batches = history.iter_sample_batches(settings.data, window.start, window.end,
-                                          storage_endpoint=settings.monitor.storage_endpoint)
+    batches = history.iter_sample_batches(history.store_for(settings), window.start,
+                                          window.end)
     if where.vantages:
         batches = (b.filter(_in(b, "vantage", where.vantages)) for b in batches)
     return export.write_samples(batches, out, settings.business.timezone,

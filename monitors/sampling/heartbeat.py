@@ -13,6 +13,7 @@ import socket
 from datetime import datetime
 
 from monitors.history import state as statefile
+from monitors.history.store import Store
 from monitors.timeutil import format_duration, utcnow
 
 STALE_INTERVALS = 3  # no round for this many intervals -> stale
@@ -23,13 +24,13 @@ def _name(vantage: str) -> str:
     return f"heartbeat-{vantage}.json"
 
 
-def write_heartbeat(data: str, state: dict, *, storage_endpoint: str | None = None) -> None:
+def write_heartbeat(data: str | Store, state: dict, *, storage_endpoint: str | None = None) -> None:
     """Persist the sampler state (must include 'vantage')."""
     payload = {"pid": os.getpid(), "host": socket.gethostname(), **state}
     statefile.write_json(data, _name(state["vantage"]), payload, storage_endpoint=storage_endpoint)
 
 
-def read_heartbeats(data: str, *, storage_endpoint: str | None = None) -> list[dict]:
+def read_heartbeats(data: str | Store, *, storage_endpoint: str | None = None) -> list[dict]:
     """Every vantage's heartbeat found in the data location."""
     beats = []
     for name in statefile.list_names(data, "heartbeat-", storage_endpoint=storage_endpoint):
@@ -40,7 +41,7 @@ def read_heartbeats(data: str, *, storage_endpoint: str | None = None) -> list[d
 
 
 def read_heartbeat(
-    data: str, vantage: str | None = None, *, storage_endpoint: str | None = None
+    data: str | Store, vantage: str | None = None, *, storage_endpoint: str | None = None
 ) -> dict | None:
     """The heartbeat of one vantage, or the most recent of all when vantage is None."""
     if vantage:

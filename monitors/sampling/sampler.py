@@ -25,6 +25,7 @@ from monitors.config import Platform, Settings
 from monitors.history import recorded
 from monitors.history import state as statefile
 from monitors.history.datadir import lock_failure
+from monitors.history.store import store_for
 from monitors.sampling import heartbeat, overload, runner
 from monitors.sampling.changelog import ChangeLog
 from monitors.sampling.politeness import Politeness
@@ -86,6 +87,7 @@ class Sampler:
         self.data = settings.data
         self.vantage = settings.monitor.vantage
         self.endpoint = settings.monitor.storage_endpoint
+        self.store = store_for(settings)  # the data location, opened once
         self.stats = _Stats()
         self.verdicts: dict[str, str] = {}
         self._lock = None
@@ -351,13 +353,9 @@ class Sampler:
         if stopped:
             state["stopped_at"] = utcnow().isoformat()
         try:
-            heartbeat.write_heartbeat(self.data, state, storage_endpoint=self.endpoint)
+            heartbeat.write_heartbeat(self.store, state)
             if official:
-                statefile.write_json(
-                    self.data,
-                    f"official-{self.vantage}.json",
-                    {k: asdict(v) for k, v in official.items()},
-                    storage_endpoint=self.endpoint,
-                )
+                statefile.write_json(self.store, f"official-{self.vantage}.json",
+                                     {k: asdict(v) for k, v in official.items()})
         except OSError as exc:
             log.warning("cannot write heartbeat: %s", exc)
