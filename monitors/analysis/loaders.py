@@ -12,6 +12,7 @@ import pandas as pd
 from monitors import history
 from monitors.analysis import windows
 from monitors.analysis.incidents import Outage
+from monitors.analysis.summary import summary_json
 from monitors.config import Platform, Settings
 from monitors.history import state as statefile
 from monitors.sampling import heartbeat
@@ -71,7 +72,7 @@ def outages(settings: Settings, where: Scope) -> list[Outage]:
 def summary(settings: Settings, where: Scope) -> dict:
     """The summary JSON of DESIGN.md for the window."""
 
-    return summary.summary_json(analysis(settings, where))
+    return summary_json(analysis(settings, where))
 
 
 def daily(settings: Settings, where: Scope) -> pd.DataFrame:
