@@ -388,17 +388,19 @@ def history_page(settings: Settings, f: Filters) -> None:
 
 
 INCIDENT_COLUMNS = {  # fit a laptop-wide page; long causes and vendor titles wrap
-    "Platform": st.column_config.TextColumn(width=85),
-    "Started": st.column_config.TextColumn(width=120),
-    "Ended": st.column_config.TextColumn(width=120),
-    "Duration": st.column_config.TextColumn(width=68),
-    "Severity": st.column_config.TextColumn(width=78),
-    "Cause": st.column_config.TextColumn(width=190),
-    "Surfaces": st.column_config.TextColumn(width=140),
-    "Vendor": st.column_config.TextColumn(width=280),
-    "Impact": st.column_config.TextColumn(width=62),
+    "Platform": st.column_config.TextColumn(width=80),
+    "Started": st.column_config.TextColumn(width=118),
+    "Ended": st.column_config.TextColumn(width=118),
+    "Duration": st.column_config.TextColumn(width=64),
+    "Severity": st.column_config.TextColumn(width=82),
+    "Cause": st.column_config.TextColumn(width=180),
+    "Surfaces": st.column_config.TextColumn(width=138),
+    "Vendor": st.column_config.TextColumn(width=304),
+    "Impact": st.column_config.TextColumn(width=58),
 }
-INCIDENT_ROW_PX = 70  # three lines of text per row
+INCIDENT_ROW_PX = 70  # three lines of text per row (vendor titles)
+INCIDENT_ROW_PX_SHORT = 40  # one line: without a vendor column the cause has the room
+INCIDENT_ROWS_SHOWN = 12  # rows shown before the table scrolls
 
 
 def incidents_ui(frame: pd.DataFrame, tz: str, currency: str, *, key: str,
@@ -406,10 +408,16 @@ def incidents_ui(frame: pd.DataFrame, tz: str, currency: str, *, key: str,
     """The incident list: causes in plain words, and no column cut off (long text wraps)."""
     table = tables.incident_table(frame, tz, currency)
     table["Cause"] = table["Cause"].map(present.cause_text)
+    if "Vendor" in table.columns:  # "Incident 'Title' (investigating)" -> "Title (investigating)"
+        table["Vendor"] = table["Vendor"].str.replace(r"^Incident '(.*?)' \(", r"\1 (",
+                                                      regex=True)
     table = table[columns] if columns else table
-    st.dataframe(table, hide_index=True, key=key, row_height=INCIDENT_ROW_PX,
-                 column_config={c: INCIDENT_COLUMNS[c] for c in table.columns
-                                if c in INCIDENT_COLUMNS})
+    row = INCIDENT_ROW_PX if "Vendor" in table.columns else INCIDENT_ROW_PX_SHORT
+    config = {c: INCIDENT_COLUMNS[c] for c in table.columns if c in INCIDENT_COLUMNS}
+    if "Vendor" not in table.columns:  # room to spare: the cause gets the vendor's
+        config["Cause"] = st.column_config.TextColumn(width=420)
+    st.dataframe(table, hide_index=True, key=key, row_height=row,
+                 height=38 + row * min(len(table), INCIDENT_ROWS_SHOWN), column_config=config)
 
 
 def _span(window: str, now: datetime) -> tuple[datetime, datetime]:
@@ -427,10 +435,18 @@ def latency_ui(settings: Settings, f: Filters, key: tuple, platforms) -> None:
     def build() -> Any:
         rollups = cached_rollups(settings, key, f.window.start, f.window.end, tuple(picked),
                                  f.vantages) if picked else pd.DataFrame()
-        return charts.latency_chart(rollups, tz=settings.business.timezone, names=names)
+        return charts.latency_chart(rollups, tz=settings.business.timezone, names=names,
+                                    max_points=latency_points(f.window))
 
     shown = (key, f.window, tuple(picked), f.vantages)
     st.plotly_chart(figure("latency", shown, build), key="latency")
+
+
+def latency_points(window: Window) -> int:
+    """Points per latency line: hourly detail for two weeks; beyond, one point a day, so a
+    month or a quarter reads as a trend instead of a band of daily waves."""
+    days = window.seconds / 86400
+    return charts.LATENCY_POINTS if days <= 14 else int(days) + 1
 
 
 def impact_page(settings: Settings, f: Filters) -> None:

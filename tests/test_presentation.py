@@ -152,3 +152,23 @@ def test_an_outage_that_starts_while_presenting_enters_the_figures(chrome, tmp_p
             assert page.locator('.pp-tile.down[data-platform="tiktok"]').count() == 1
         finally:
             page.close()
+
+
+def test_a_projector_board_of_many_platforms_packs_its_tiles_tighter():
+    from monitors import tiles
+
+    row = {"platform": "p", "name": "P", "provider": "Prov", "status": "down",
+           "since": NOW - timedelta(minutes=5), "latency_ms": float("nan"), "age_s": 5.0,
+           "surfaces": "web down", "cause": "servers unreachable", "note": "",
+           "official_status": "down", "official_text": "Down for everyone",
+           "official_url": "https://status.example/"}
+    import pandas as pd
+
+    many = pd.DataFrame([{**row, "platform": f"p{i}", "name": f"P{i}"} for i in range(9)])
+    board = tiles.board(many, tz="UTC", now=NOW, large=True)
+    assert 'class="pp-groups present dense"' in board
+    assert "status page</a>" not in board  # nobody clicks a projector
+    assert "Down for everyone" in board  # the vendor's word stays
+    few = tiles.board(many.head(7), tz="UTC", now=NOW, large=True)
+    assert "dense" not in few
+    assert "status page</a>" in tiles.board(many, tz="UTC", now=NOW)  # the screen keeps it

@@ -303,6 +303,7 @@ def latency_chart(rollups: pd.DataFrame, *, tz: str, names: dict[str, str] | Non
         fig.add_trace(go.Scatter(x=x, y=group["p95"].where(group["p95"] >= group["p50"],
                                                            group["p50"]),
                                  name=band_name, legendgroup="p95", showlegend=i == 0,
+                                 legendrank=2000,  # the toggle comes after the platforms
                                  visible=band_shown, mode="lines", fill="tonexty",
                                  fillcolor=_tint(color, 0.16), line={"width": 0},
                                  hovertemplate=f"{_esc(label)} p95{per}: %{{y:.0f}} ms"

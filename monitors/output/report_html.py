@@ -69,7 +69,8 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
   font-weight: 700; color: #fff; }
 .pill.down { background: var(--down); } .pill.degraded { background: var(--degraded); }
 .pill.maintenance { background: #6366f1; } .pill.up { background: var(--up); }
-.bar { height: 8px; border-radius: 4px; background: var(--line); min-width: 80px; }
+.bar { height: 8px; border-radius: 4px; background: var(--line); min-width: 80px;
+  margin-top: .45em; }
 .bar > span { display:block; height: 8px; border-radius: 4px; }
 h3 { font-size: 16px; margin: 22px 0 8px; }
 .nowrap { white-space: nowrap; }

@@ -68,6 +68,13 @@ CSS = Template("""
 .present .pp-surfaces { font-size:clamp(.92rem, 1.75vh, 1.15rem); }
 .present .pp-tile { width:clamp(200px, 16.5vw, 330px); padding:.55rem .8rem .6rem; }
 .present .pp-group { font-size:clamp(.8rem, 1.5vh, 1rem); margin-bottom:.2rem; }
+.pp-groups.present.dense { gap:.45rem .8rem; }
+.dense .pp-grid { gap:.45rem; }
+.dense .pp-tile { width:clamp(180px, 12.9vw, 290px); padding:.4rem .65rem .45rem; }
+.dense .pp-official { margin-top:.25rem; padding-top:.2rem; }
+.dense .pp-name { font-size:clamp(1rem, 2.1vh, 1.6rem); }
+.dense .pp-since, .dense .pp-surfaces { font-size:clamp(.82rem, 1.5vh, 1.1rem); }
+.dense .pp-meta, .dense .pp-official, .dense .pp-note { font-size:clamp(.75rem, 1.4vh, .95rem); }
 .pp-summary.present .pp-count { font-size:clamp(1rem, 1.9vh, 1.2rem); padding:.3rem .8rem; }
 .pp-kpis { display:grid; grid-template-columns: repeat(4, 1fr); gap:1rem; margin:.4rem 0 .6rem; }
 .pp-kpi { border:1px solid #e2e8f0; border-radius:14px; padding:.8rem 1.1rem; background:#f8fafc; }
@@ -130,14 +137,14 @@ def _since(row: pd.Series, tz: str, now: datetime, quiet: str) -> str:
     return f"{word} {present.short_time(since, tz, now)} ({span})"
 
 
-def _official(row: pd.Series) -> str:
+def _official(row: pd.Series, *, link: bool = True) -> str:
     status = row["official_status"]
     if status is None or (isinstance(status, float) and status != status):
         return ""
     text = _e(row["official_text"]) or _e(present.OFFICIAL_LABELS.get(status, ""))
     url = str(row.get("official_url") or "")
     link = (f' · <a href="{_e(url)}" target="_blank" rel="noopener noreferrer">status page</a>'
-            if url.startswith(("https://", "http://")) else "")
+            if link and url.startswith(("https://", "http://")) else "")
     return (f'<div class="pp-official"><span class="dot {_e(status)}"></span>'
             f"<b>Vendor:</b> {text}{link}</div>")
 
@@ -146,7 +153,8 @@ def tile(row: pd.Series, *, tz: str, now: datetime, quiet: str = "no outage rece
          compact: bool = False) -> str:
     """One platform tile: name, status pill, since when, latency, check age, surfaces, vendor.
 
-    compact=True (projector) leaves out the vendor line while the vendor reports all is well.
+    compact=True (projector) leaves out the vendor line while the vendor reports all is well,
+    and the status-page link (nobody clicks a projector).
     """
     status = str(row["status"])
     meta = []
@@ -159,19 +167,25 @@ def tile(row: pd.Series, *, tz: str, now: datetime, quiet: str = "no outage rece
              if row["cause"] and status != "up" else "")
     note = f'<div class="pp-note">{_e(row["note"])}</div>' if row["note"] else ""
     label = present.STATUS_LABELS.get(status, status)
+    vendor = "" if compact and row["official_status"] == "up" else _official(row,
+                                                                            link=not compact)
     return (f'<div class="pp-tile {_e(status)}" data-platform="{_e(row["platform"])}">'
             f'<div class="pp-head"><span class="pp-name">{_e(row["name"])}</span>'
             f'<span class="pp-pill {_e(status)}">{_e(label)}</span></div>'
             f'<div class="pp-since">{_e(_since(row, tz, now, quiet))}</div>'
             f'<div class="pp-meta">{_e(" · ".join(meta))}</div>'
             f"{surfaces}{cause}{note}"
-            f"{'' if compact and row['official_status'] == 'up' else _official(row)}</div>")
+            f"{vendor}</div>")
+
+
+DENSE_AFTER = 7  # more platforms than this: smaller projector tiles, four to a row
 
 
 def board(table: pd.DataFrame, *, tz: str, now: datetime, quiet: str = "no outage recently",
           large: bool = False) -> str:
     """Every tile, grouped by provider (a provider's platforms often fail together)."""
-    parts = [f'<div class="pp-groups {"present" if large else ""}">']
+    dense = " dense" if large and len(table) > DENSE_AFTER else ""
+    parts = [f'<div class="pp-groups {"present" if large else ""}{dense}">']
     for provider, group in table.groupby("provider", sort=False):
         count = f"{len(group)} platform{'s' if len(group) != 1 else ''}"
         parts.append(f'<div class="pp-box"><div class="pp-group">{_e(provider)} '
