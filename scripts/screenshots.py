@@ -23,7 +23,7 @@ import support_browser as browser  # noqa: E402
 import support_dashboard as story  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from monitors import report  # noqa: E402
+from monitors.output import report  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 DAYS = 90

@@ -155,7 +155,7 @@ def test_an_outage_that_starts_while_presenting_enters_the_figures(chrome, tmp_p
 
 
 def test_a_projector_board_of_many_platforms_packs_its_tiles_tighter():
-    from monitors import tiles
+    from monitors.output import tiles
 
     row = {"platform": "p", "name": "P", "provider": "Prov", "status": "down",
            "since": NOW - timedelta(minutes=5), "latency_ms": float("nan"), "age_s": 5.0,
