@@ -44,6 +44,7 @@ RUN pip install --no-deps . \
 
 # The dashboard runs from here: streamlit run dashboard.py (see deploy/docker-compose.yml).
 COPY dashboard.py ./
+COPY dashboard_pages ./dashboard_pages
 COPY .streamlit/config.toml ./.streamlit/config.toml
 
 RUN mkdir -p /data && chown pulse:pulse /data

@@ -13,7 +13,7 @@ from support_samples import at, combine, platform, rounds
 from monitors.analysis.impact import ImpactEstimate
 from monitors.analysis.incidents import Outage
 from monitors.output import board as live
-from monitors.output import charts, tables
+from monitors.output import charts, strips, tables
 
 INSTA = platform("insta", name="Instagram")
 FB = platform("fb", name="Facebook")
@@ -148,7 +148,7 @@ def test_impact_bars_stack_revenue_leads_and_ad_spend_with_a_total_label():
 def test_the_heartbeat_strip_shows_each_round_in_its_status_colour():
     samples = combine(rounds("..X", platform="fb"), rounds("..M", platform="insta"))
     strip = live.recent_rounds(samples, [INSTA, FB])
-    fig = charts.heartbeat_strip(strip, tz="Europe/London")
+    fig = strips.heartbeat_strip(strip, tz="Europe/London")
     by_status = {t.name: (t.marker.color, len(t.x)) for t in fig.data}
     assert by_status == {"Up": (charts.STATUS_COLORS["up"], 4),
                          "Degraded": (charts.STATUS_COLORS["degraded"], 1),
@@ -163,7 +163,7 @@ def test_the_heartbeat_strip_shows_each_round_in_its_status_colour():
                                                        "latency_p95"]), tz="UTC"),
     lambda: charts.impact_bars(pd.DataFrame(columns=["name", "revenue", "leads_value",
                                                      "ad_spend", "impact"]), currency="USD"),
-    lambda: charts.heartbeat_strip(pd.DataFrame(columns=["ts", "name", "status", "surfaces"]),
+    lambda: strips.heartbeat_strip(pd.DataFrame(columns=["ts", "name", "status", "surfaces"]),
                                    tz="UTC"),
 ])
 def test_empty_inputs_give_a_figure_that_says_why(build):
@@ -189,7 +189,7 @@ def test_the_time_split_bars_stack_status_colours_per_platform():
     split = pd.DataFrame([{"platform": "insta", "name": "Instagram", "up_s": 90.0,
                            "degraded_s": 6.0, "down_s": 3.0, "unknown_s": 1.0,
                            "observed_s": 100.0}])
-    fig = charts.time_split_bars(split)
+    fig = strips.time_split_bars(split)
     assert [t.name for t in fig.data] == ["Fully up", "Degraded", "Down", "Unknown or refused"]
     assert [t.marker.color for t in fig.data] == [charts.STATUS_COLORS[s] for s in
                                                   ("up", "degraded", "down", "unknown")]
@@ -234,7 +234,7 @@ def test_recent_checks_have_distinct_time_labels_even_with_two_second_rounds():
         rounds_ = pd.DataFrame({"ts": ts * 2, "platform": ["fb"] * 40 + ["insta"] * 40,
                                 "name": ["Facebook"] * 40 + ["Instagram"] * 40,
                                 "status": "up", "surfaces": ""})
-        fig = charts.heartbeat_strip(rounds_, tz="Europe/London")
+        fig = strips.heartbeat_strip(rounds_, tz="Europe/London")
         labels = list(fig.layout.xaxis.ticktext)
         assert 3 <= len(labels) <= 7
         assert len(set(labels)) == len(labels), labels

@@ -1,0 +1,1 @@
+"""The dashboard's pages (Streamlit): widgets wired to monitors/, which computes everything."""
