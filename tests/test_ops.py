@@ -212,3 +212,26 @@ def test_metrics_agree_with_the_history(tmp_path, target):
     assert written == len(stored)
     up = {(s.labels["platform"]): s.value for s in families["pulse_check_up"].samples}
     assert up == {"a": 1.0, "b": 0.0}
+
+
+def test_status_names_lasting_refusals_and_the_loop_lag(tmp_path):
+    data = tmp_path / "data"
+    config = write_config(
+        tmp_path / "c.toml", data=data, interval="60s", controls=[],
+        platforms=[http_platform("reddit", "Reddit", {"web": "http://127.0.0.1:9/",
+                                                      "api": "http://127.0.0.1:9/api"})],
+    )
+    now = utcnow()
+    heartbeat.write_heartbeat(str(data), {
+        "vantage": "test", "running_since": (now - timedelta(hours=5)).isoformat(),
+        "last_round_at": (now - timedelta(seconds=5)).isoformat(), "interval_s": 60,
+        "timeout_s": 0.4, "rounds": 300, "refused_checks": 240, "last_loop_lag_s": 0.012,
+        "lasting_refusals": [{"platform": "reddit", "check": "web", "code": 403,
+                              "since": (now - timedelta(hours=3, minutes=5)).isoformat()}],
+    })
+    out = _status(config)
+    assert out.returncode == 0, out.stdout
+    assert "Reddit has refused this monitor's web checks for 3h 05m; judged on API" in out.stdout
+    assert "refused_checks    240" in out.stdout and "last_loop_lag_s   0.012" in out.stdout
+    as_json = _status(config, "--json")
+    assert '"refusals": [' in as_json.stdout

@@ -284,3 +284,32 @@ def test_the_time_split_shows_degraded_time_that_uptime_leaves_out():
     assert text.startswith("Fully up 95.10 %")  # 97 h of 102 h observed
     assert "degraded 3h 00m" in text and "unknown or refused 2h 00m" in text
     assert tables.time_split_text(tables.time_split({"platforms": []}, [INSTA])) == ""
+
+
+# ------------------------------------------------------------------ refusals on the board
+def test_a_platform_that_refuses_every_surface_reads_refused_not_down():
+    samples = rounds("..RRRRR")
+    board = live.status_board(samples, [INSTA], outages=_detect(samples, [INSTA], at(7)),
+                              now=at(7))
+    row = board.iloc[0]
+    assert row["status"] == "refused" and not row["confirmed"]
+    assert "refuses this monitor's checks (web & media)" in row["note"]
+    assert "can't see it from here" in row["note"]
+    assert row["since"] == at(2)
+
+
+def test_a_surface_refused_for_over_an_hour_is_named_with_what_the_platform_is_judged_on():
+    samples = rounds("." * 5 + "r" * 70)
+    board = live.status_board(samples, [INSTA], outages=_detect(samples, [INSTA], at(75)),
+                              now=at(75))
+    row = board.iloc[0]
+    assert row["status"] == "up"  # judged on media, which answers
+    assert row["note"] == ("Instagram has refused this monitor's web checks for 1h 10m; "
+                           "judged on media")
+    assert [c for c, _ in row["refused"]] == ["web"]
+
+
+def test_a_short_refusal_is_not_named_yet():
+    samples = rounds("." * 5 + "r" * 30)
+    row = live.status_board(samples, [INSTA], now=at(35)).iloc[0]
+    assert row["status"] == "up" and row["refused"] == () and row["note"] == ""
