@@ -145,16 +145,18 @@ def round_counts(samples: pa.Table) -> dict[tuple[int, str], tuple[int, int, int
     flags = verdict.row_flags(lambda c, values: np.isin(columns[c], list(values)))
     codes = verdict.decide(gid, len(keys), flags)
     probed = np.bincount(gid, weights=flags.probe, minlength=len(keys)) > 0
+    keys, codes = keys[probed], codes[probed]
     hour = ((keys & ((1 << 42) - 1)) // 3_600_000) * 3_600_000
-    table: dict[tuple[int, str], list[int]] = {}
-    for h, p, code in zip(hour[probed].tolist(), (keys[probed] >> 42).tolist(),
-                          codes[probed].tolist(), strict=True):
-        row = table.setdefault((h, str(platforms[p])), [0, 0, 0, 0])
-        row[0] += 1
-        row[1] += code < verdict.UP
-        row[2] += code == verdict.DOWN
-        row[3] += code == verdict.DEGRADED
-    return {key: tuple(value) for key, value in table.items()}
+    pairs, slot = np.unique(np.stack([hour, keys >> 42]), axis=1, return_inverse=True)
+    slot = slot.ravel()
+
+    def per_pair(mask: np.ndarray) -> list[int]:
+        return np.bincount(slot, weights=mask, minlength=pairs.shape[1]).astype(int).tolist()
+
+    counts = [per_pair(np.ones(len(codes), bool)), per_pair(codes < verdict.UP),
+              per_pair(codes == verdict.DOWN), per_pair(codes == verdict.DEGRADED)]
+    return {(int(h), str(platforms[int(q)])): tuple(c[i] for c in counts)
+            for i, (h, q) in enumerate(pairs.T.tolist())}
 
 
 def _on_first_rows(result: pa.Table, counts: dict) -> list[list[int | None]]:
