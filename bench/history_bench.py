@@ -40,21 +40,43 @@ MANIFEST = "bench.json"
 DAY_MS = 86_400_000
 
 # Round-based daily uptime (DESIGN.md "Surfaces and partial outages"): a platform-round
-# (vantage, platform, ts) is unknown when every probe answer is unknown, down when every
-# known probe surface is down, up when all are up, otherwise degraded.
+# (vantage, platform, ts) is judged by the one verdict rule.
+# The full-scan contender computes the same answer as the read API: the one verdict rule
+# (monitors/verdict.py, docs/verdicts.md) restated in SQL over every raw sample.
 ROUNDS_SQL = """
-WITH r AS (
-  SELECT {day} AS day, vantage, platform, ts,
-         count(*) AS n,
-         count(*) FILTER (WHERE status = 'unknown') AS nu,
-         count(*) FILTER (WHERE status = 'down') AS nd,
-         count(*) FILTER (WHERE status = 'up') AS nup
-  FROM {source} WHERE kind <> 'statuspage' GROUP BY ALL)
+WITH rows AS (
+  SELECT {day} AS day, vantage, platform, ts, status, error,
+         kind <> 'statuspage' AS probe,
+         kind <> 'statuspage' AND kind NOT IN ('dns', 'tls')
+           AND "check" NOT IN ('dns', 'tls') AS facing,
+         status = 'down' OR (status = 'degraded'
+           AND coalesce(error, '') <> 'cert_expiring') AS failing
+  FROM {source}),
+r AS (
+  SELECT day, vantage, platform, ts,
+         bool_or(facing) AS has_facing,
+         count(*) FILTER (WHERE probe) AS n_probe,
+         count(*) FILTER (WHERE facing AND status <> 'unknown') AS fk,
+         count(*) FILTER (WHERE facing AND status = 'down') AS fd,
+         count(*) FILTER (WHERE facing AND failing) AS ff,
+         count(*) FILTER (WHERE probe AND NOT facing AND status <> 'unknown') AS ik,
+         count(*) FILTER (WHERE probe AND NOT facing AND status = 'down') AS idn,
+         count(*) FILTER (WHERE probe AND NOT facing AND failing) AS inf,
+         coalesce(bool_or(NOT probe AND status <> 'unknown' AND (status IN ('degraded', 'down')
+           OR error IN ('official_incident', 'official_maintenance'))), false) AS official
+  FROM rows GROUP BY ALL),
+v AS (
+  SELECT day, platform, n_probe, official, inf,
+         CASE WHEN has_facing THEN fk ELSE ik END AS k,
+         CASE WHEN has_facing THEN fd ELSE idn END AS d,
+         CASE WHEN has_facing THEN ff ELSE inf END AS f
+  FROM r)
 SELECT day, platform,
-       count(*) FILTER (WHERE nu < n) AS known,
-       count(*) FILTER (WHERE nu < n AND nd = n - nu) AS down,
-       count(*) FILTER (WHERE nu < n AND nd < n - nu AND nup < n - nu) AS degraded
-FROM r GROUP BY ALL
+       count(*) FILTER (WHERE n_probe > 0 AND (k > 0 OR official)) AS known,
+       count(*) FILTER (WHERE n_probe > 0 AND k > 0 AND d = k) AS down,
+       count(*) FILTER (WHERE n_probe > 0 AND ((k = 0 AND official)
+         OR (k > 0 AND d < k AND (f > 0 OR inf > 0 OR official)))) AS degraded
+FROM v GROUP BY ALL
 """
 
 
