@@ -8,7 +8,6 @@ import sys
 from collections.abc import Sequence, Set
 from datetime import datetime
 
-from monitors.analysis import loaders
 from monitors.analysis.incidents import Outage, group_by_provider, outage_to_json
 from monitors.analysis.summary import summary_json
 from monitors.analysis.uptime import Analysis
@@ -124,9 +123,6 @@ def render_summary(analysis: Analysis, since: str) -> str:
 
 def cli_incidents(args: argparse.Namespace, settings: Settings) -> int:
     """`python -m monitors incidents`: outages in the window (table, or JSON with --json)."""
-    if missing := loaders.missing_history(settings):
-        print(missing, file=sys.stderr)
-        return 1
     now = utcnow()
     analysis = _analysis(args, settings, now)
     if getattr(args, "json", False):
@@ -139,9 +135,6 @@ def cli_incidents(args: argparse.Namespace, settings: Settings) -> int:
 
 def cli_summary(args: argparse.Namespace, settings: Settings) -> int:
     """`python -m monitors summary`: uptime, outage time, incidents and impact per platform."""
-    if missing := loaders.missing_history(settings):
-        print(missing, file=sys.stderr)
-        return 1
     now = utcnow()
     analysis = _analysis(args, settings, now)
     if getattr(args, "json", False):

@@ -168,6 +168,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in READS_HISTORY:  # the config the data folder was recorded with
             settings = settings_for_reading(args.config, args.data,
                                             warn=lambda text: print(text, file=sys.stderr))
+            from monitors.analysis.loaders import missing_history  # lazy: loads pandas
+
+            if missing := missing_history(settings):  # a wrong or empty --data: exit 1
+                print(missing, file=sys.stderr)
+                return 1
         else:
             settings = load_settings(args.config, args.data)
         module_name, func_name = COMMANDS[args.command].split(":")
