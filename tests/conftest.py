@@ -11,7 +11,7 @@ import pytest
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
-FIXTURES = TESTS / "fixtures"  # recorded payloads and traces, in the project (no ../shared)
+FIXTURES = TESTS / "fixtures"  # recorded payloads and traces, copied into the project
 LOOPBACK_CONFIG = TESTS / "data" / "loopback.toml"
 
 sys.path.insert(0, str(TESTS / "netguard"))
