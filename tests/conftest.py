@@ -55,3 +55,13 @@ def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "data"
     path.mkdir()
     return path
+
+
+@pytest.fixture
+def target():
+    """A local HTTP target that answers 200 (support_sampler.Target), closed afterwards."""
+    from support_sampler import Target
+
+    server = Target()
+    yield server
+    server.close()

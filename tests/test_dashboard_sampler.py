@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from support_sampler import Target, http_platform, wait_for, write_config
+from support_sampler import http_platform, wait_for, write_config
 
 from monitors import history
 from monitors.cli import service
@@ -19,13 +19,6 @@ from monitors.sampling import heartbeat
 from monitors.timeutil import utcnow
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def target():
-    server = Target()
-    yield server
-    server.close()
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import support_browser as browser
-from support_sampler import Target, http_platform, wait_for, write_config
+from support_sampler import http_platform, wait_for, write_config
 
 from monitors import history
 from monitors.sampling import heartbeat
@@ -30,13 +30,6 @@ pytestmark = [
 ]
 sync_api = pytest.importorskip("playwright.sync_api")
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def target():
-    server = Target()
-    yield server
-    server.close()
 
 
 def _start_streamlit(config: Path, data: Path) -> tuple[subprocess.Popen, str, Path]:

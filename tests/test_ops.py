@@ -10,11 +10,9 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler
 
 import httpx
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from support_sampler import (
     LocalServer,
-    Target,
     closed_port,
     http_platform,
     settings_for,
@@ -36,13 +34,6 @@ def _status(config, *extra):
         text=True,
         timeout=60,
     )
-
-
-@pytest.fixture
-def target():
-    server = Target()
-    yield server
-    server.close()
 
 
 class Receiver(LocalServer):

@@ -16,20 +16,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support_sampler import Target, http_platform, wait_for, write_config
+from support_sampler import http_platform, wait_for, write_config
 
 from monitors import history
 from monitors.sampling import heartbeat
 from monitors.timeutil import utcnow
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def target():
-    server = Target()
-    yield server
-    server.close()
 
 
 @pytest.fixture

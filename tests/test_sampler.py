@@ -11,7 +11,6 @@ from datetime import timedelta
 
 import pytest
 from support_sampler import (
-    Target,
     closed_port,
     http_platform,
     settings_for,
@@ -30,13 +29,6 @@ from monitors.sampling.sampler import (
     spread_for,
 )
 from monitors.timeutil import utcnow
-
-
-@pytest.fixture
-def target():
-    server = Target()
-    yield server
-    server.close()
 
 
 def _read(data, seconds=600):

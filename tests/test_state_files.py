@@ -32,13 +32,6 @@ ROOT = Path(__file__).resolve().parents[1]
 BAD_ALERTS = {"state": 5, "outbox": "x"}
 
 
-@pytest.fixture
-def target():
-    server = Target()
-    yield server
-    server.close()
-
-
 def _config(tmp_path: Path, data: Path, target: Target, alert_url: str | None = None) -> Path:
     raw = {
         "monitor": {"interval": "0.5s", "timeout": "0.4s", "vantage": "test",
