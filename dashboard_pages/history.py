@@ -71,7 +71,7 @@ def history_page(settings: Settings, f: Filters) -> None:
         st.markdown("##### Daily uptime")
         st.plotly_chart(figure("heatmap", shown, lambda: charts.uptime_heatmap(daily)),
                         key="heatmap")
-    st.markdown("##### How the time split")
+    st.markdown("##### Time not fully up")
     st.plotly_chart(figure("split", shown, lambda: strips.time_split_bars(
         tables.time_split(this, platforms))), key="time_split")
     st.markdown("##### Incidents")

@@ -185,18 +185,19 @@ def test_times_on_the_axis_are_business_local():
     assert pd.Timestamp(fig.data[0].base[0]).hour == 13  # 12:00 UTC is 13:00 BST
 
 
-def test_the_time_split_bars_stack_status_colours_per_platform():
-    split = pd.DataFrame([{"platform": "insta", "name": "Instagram", "up_s": 90.0,
-                           "degraded_s": 6.0, "down_s": 3.0, "unknown_s": 1.0,
-                           "observed_s": 100.0}])
+def test_the_time_split_bars_stack_the_hours_not_fully_up_in_status_colours():
+    split = pd.DataFrame([{"platform": "insta", "name": "Instagram", "up_s": 90 * 3600.0,
+                           "degraded_s": 6 * 3600.0, "down_s": 3 * 3600.0,
+                           "unknown_s": 3600.0, "observed_s": 100 * 3600.0}])
     fig = strips.time_split_bars(split)
-    assert [t.name for t in fig.data] == ["Fully up", "Degraded", "Down", "Unknown or refused"]
+    assert [t.name for t in fig.data] == ["Degraded", "Down", "Unknown or refused"]
     assert [t.marker.color for t in fig.data] == [charts.STATUS_COLORS[s] for s in
-                                                  ("up", "degraded", "down", "unknown")]
-    assert [round(t.x[0], 1) for t in fig.data] == [90.0, 6.0, 3.0, 1.0]
+                                                  ("degraded", "down", "unknown")]
+    assert [round(t.x[0], 1) for t in fig.data] == [6.0, 3.0, 1.0]  # hours, not shares
+    assert [round(t.customdata[0][1], 1) for t in fig.data] == [6.0, 3.0, 1.0]  # % of time
+    all_up = split.assign(degraded_s=0.0, down_s=0.0, unknown_s=0.0)
+    assert "Fully up" in strips.time_split_bars(all_up).layout.annotations[0].text
 
-
-# ------------------------------------------------------------------ readable at a glance
 def _bars(fig) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
     return [(pd.Timestamp(b), pd.Timestamp(b) + pd.Timedelta(milliseconds=float(w)))
             for trace in fig.data for b, w in zip(trace.base, trace.x, strict=True)]

@@ -212,7 +212,7 @@ def test_history_shows_figures_timeline_uptime_heatmap_and_incidents(story_env):
     assert [m.label for m in at.metric] == ["Average uptime", "Outages", "Time down",
                                             "Estimated impact"]
     assert len(at.get("plotly_chart")) == 4
-    for title in ("Outage timeline", "Daily uptime", "How the time split",
+    for title in ("Outage timeline", "Daily uptime", "Time not fully up",
                   "Latency (p50 and p95)"):
         assert f"##### {title}" in html(at)
     # five days of history: the headline shows how time split, and there is no previous week
