@@ -13,7 +13,7 @@ refusal (pure state; the runner asks it before each check and tells it what came
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -101,14 +101,15 @@ def with_url(check: Any, index: int) -> Any:
 
 
 def _url_index(check: Any, sent: Any) -> int:
+    """Which URL `sent` asked: 0 the check's own, i fallback_urls[i - 1]."""
     fallbacks = getattr(check, "fallback_urls", None) or []
     url = getattr(sent, "url", None)
-    return fallbacks.index(url) + 1 if url in fallbacks and url != getattr(check, "url", None) \
-        else 0
+    if url == getattr(check, "url", None) or url not in fallbacks:
+        return 0
+    return fallbacks.index(url) + 1
 
 
 def _via(result: ProbeResult, sent: Any) -> ProbeResult:
     """The result with the fallback URL that was asked named in its detail."""
     text = f"via {sent.url}" + (f"; {result.detail}" if result.detail else "")
-    return ProbeResult(result.status, result.latency_ms, result.http_status, result.error,
-                       short(text), result.phases_ms, result.official, result.retry_after_s)
+    return replace(result, detail=short(text))
