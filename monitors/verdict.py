@@ -36,7 +36,6 @@ REFUSED, SKIP, UP, DEGRADED, DOWN = -2, -1, 0, 1, 2
 NAMES: dict[int, str] = {REFUSED: "refused", SKIP: "unknown", UP: "up", DEGRADED: "degraded",
                          DOWN: "down"}
 INFRASTRUCTURE = ("dns", "tls")  # check ids (the catalog's surface names) that only explain
-USER_FACING = ("web", "api", "media", "messaging")  # the catalog's names; any other id is too
 REFUSAL_ERROR = "refused"
 OFFICIAL_ERRORS = ("official_incident", "official_maintenance")
 # A certificate a few days from expiry still serves traffic: a warning, not an outage.
