@@ -25,6 +25,7 @@ from pydantic import (
 
 from monitors import catalog
 from monitors.config_errors import describe_error
+from monitors.config_series import BusinessSeries, Measured
 from monitors.probes import AnyCheck
 from monitors.probes.base import DEFAULT_USER_AGENT, Duration
 from monitors.timeutil import parse_hours, zone
@@ -166,6 +167,10 @@ class Business(_Model):
     degraded_factor: float = Field(
         0.3, ge=0, le=1, description="Share of the value lost while a platform is degraded."
     )
+    series: list[BusinessSeries] = Field(
+        default_factory=list, description="[[business.series]]: the business's own numbers."
+    )
+    measured: Measured = Field(default_factory=Measured, description="Measured impact.")
 
     @field_validator("timezone")
     @classmethod
