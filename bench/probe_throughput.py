@@ -45,9 +45,20 @@ async def _answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
         writer.close()
 
 
-async def serve() -> None:
-    """Run the loopback server and print its port on stdout."""
-    server = await asyncio.start_server(_answer, "127.0.0.1", 0, backlog=1024)
+async def serve(tls_dir: str | None = None) -> None:
+    """Run the loopback server and print its port on stdout (HTTPS with a trustme CA written
+    to TLS_DIR/ca.pem when given)."""
+    context = None
+    if tls_dir:
+        import ssl  # lazy: only the HTTPS server needs it
+
+        import trustme  # lazy: a test-only package, for the HTTPS server
+
+        ca = trustme.CA()
+        ca.cert_pem.write_to_path(str(Path(tls_dir) / "ca.pem"))
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    server = await asyncio.start_server(_answer, "127.0.0.1", 0, backlog=1024, ssl=context)
     print(server.sockets[0].getsockname()[1], flush=True)
     async with server:
         await server.serve_forever()
@@ -105,9 +116,10 @@ def main() -> int:
     parser.add_argument("--fresh", action="store_true",
                         help="a client per check, as the runner does (default: one shared)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--tls-dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        asyncio.run(serve())
+        asyncio.run(serve(args.tls_dir))
         return 0
     server = subprocess.Popen(
         [sys.executable, __file__, "--serve"], stdout=subprocess.PIPE, text=True
