@@ -41,6 +41,7 @@ from monitors.analysis.verdicts import (
     vantage_rounds,
 )
 from monitors.config import Business, Monitor, Platform
+from monitors.history.notes import incident_id
 from monitors.timeutil import utcnow
 
 Severity = Literal["down", "degraded"]
@@ -74,6 +75,15 @@ class Outage:
     def duration_s(self, now: datetime | None = None) -> float:
         """Seconds from start to end (or to now while ongoing)."""
         return max(0.0, ((self.end or now or utcnow()) - self.start).total_seconds())
+
+    @property
+    def id(self) -> str:
+        """The stable id: platform + back-dated start, e.g. 'instagram-20261203t101205z'.
+
+        Detection back-dates a start to the first failed round, which a re-detection or a
+        recomputation of a stored month finds again; notes keep the incident's span as well,
+        so one whose start did move still finds its incident (analysis/notes.py)."""
+        return incident_id(self.platform, self.start)
 
     @property
     def headline(self) -> str:
@@ -319,6 +329,7 @@ def outage_to_json(outage: Outage, *, now: datetime | None = None) -> dict:
     """The DESIGN.md incident object (plus name, ok_checks, error, title, maintenance)."""
     impact = outage.impact
     return {
+        "id": outage.id,
         "platform": outage.platform,
         "provider": outage.provider,
         "name": outage.name or outage.platform,

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Sequence
 
+from monitors.cli import note_args
 from monitors.config import ConfigError, load_settings
 from monitors.timeutil import parse_duration
 
@@ -28,6 +29,8 @@ COMMANDS: dict[str, str] = {
     "alerts": "monitors.cli.alerts:cli_alerts",
     "demo": "monitors.demo:cli_demo",
     "doctor": "monitors.cli.doctor:cli_doctor",
+    "note": "monitors.cli.notes:cli_note",
+    "ack": "monitors.cli.notes:cli_ack",
 }
 
 
@@ -43,7 +46,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 # commands that read a data folder's history: they default to the config it was recorded with
-READS_HISTORY = frozenset({"incidents", "summary", "export", "report"})
+READS_HISTORY = frozenset({"incidents", "summary", "export", "report", "note", "ack"})
 
 
 def _window(value: str) -> str:
@@ -119,6 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     alerts = sub.add_parser("alerts", parents=[common], help="alert targets")
     alerts.add_argument("action", choices=["test", "list"], help="test: send a test message")
+
+    note_args.add_parsers(sub, common)
 
     demo = sub.add_parser("demo", parents=[common], help="simulated platforms + dashboard")
     demo.add_argument("--port", type=int, default=8501, help="dashboard port")
