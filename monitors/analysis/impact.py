@@ -85,6 +85,11 @@ def _ranges(hours: str) -> tuple[tuple[int, int, int], ...]:
 
 def _hour_weights(points: np.ndarray, business: Business) -> np.ndarray:
     """1 for minutes (starting at `points`, UTC ns) in business hours, else off_hours_weight."""
+    return np.where(in_business_hours(points, business), 1.0, business.off_hours_weight)
+
+
+def in_business_hours(points: np.ndarray, business: Business) -> np.ndarray:
+    """True for the instants `points` (UTC ns) that fall in business hours, local time."""
     # wall-clock time in the business's zone, per minute: DST moves it, not the business
     local = (pd.DatetimeIndex(points.view("datetime64[ns]"), tz="UTC")
              .tz_convert(business.timezone).tz_localize(None).as_unit("ns").asi8)
@@ -94,7 +99,7 @@ def _hour_weights(points: np.ndarray, business: Business) -> np.ndarray:
     is_open = np.zeros(len(points), bool)
     for day, open_min, close_min in _ranges(business.hours):
         is_open |= (weekday == day) & (minute >= open_min) & (minute < close_min)
-    return np.where(is_open, 1.0, business.off_hours_weight)
+    return is_open
 
 
 def weighted_hours_many(
