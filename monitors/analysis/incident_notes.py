@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 
 from monitors import history
+from monitors.analysis import playbook
 from monitors.analysis.incidents import Outage
-from monitors.analysis.notes import IncidentRecords, attach, lessons_by_platform, months_for
+from monitors.analysis.notes import (
+    IncidentRecords,
+    attach,
+    lessons_by_platform,
+    months_for,
+    notes_text,
+)
 from monitors.analysis.windows import analyse_history
-from monitors.config import Settings
+from monitors.config import Platform, Settings
 from monitors.history import notes as store_notes
 from monitors.history.notes import Record
-from monitors.timeutil import Window, utcnow
+from monitors.timeutil import Window, format_local, utcnow
 
 FIND_BEFORE = timedelta(hours=6)  # an id's start may have moved this far by a re-detection
 FIND_SPAN = timedelta(days=31)  # how far after its start an incident is looked for
@@ -31,6 +39,36 @@ def notes_for(settings: Settings, outages: Sequence[Outage], *, now: datetime | 
               ) -> dict[str, IncidentRecords]:
     """Per outage id, the notes, acknowledgement and reviews recorded on it."""
     return attach(outages, records_for(settings, outages), now=now)
+
+
+def notes_texts(settings: Settings, outages: Sequence[Outage]) -> dict[str, str]:
+    """Per outage id its notes as one plain-text cell (the CSV's `notes` column)."""
+    tz = settings.business.timezone
+    return {ident: notes_text(entry, lambda ts: format_local(ts, tz, "%Y-%m-%d %H:%M"))
+            for ident, entry in notes_for(settings, outages).items() if entry.notes}
+
+
+@dataclass(slots=True)
+class FollowUp:
+    """After the outages of a window: what the team wrote, and which plans need a review."""
+
+    incidents: list[tuple[Outage, IncidentRecords]] = field(default_factory=list)  # oldest first
+    unreviewed: list[tuple[Platform, datetime, date | None]] = field(default_factory=list)
+
+
+def follow_up(settings: Settings, outages: Sequence[Outage], platforms: Sequence[Platform],
+              *, now: datetime | None = None) -> FollowUp:
+    """The report's "What we did / what we learned": each incident's notes and reviews, and
+    the playbooks not reviewed since their platform's last outage (in this window)."""
+    placed = notes_for(settings, outages, now=now)
+    done = [(o, placed[o.id]) for o in sorted(outages, key=lambda o: o.start)
+            if o.id in placed and (placed[o.id].notes or placed[o.id].reviews)]
+    ends: dict[str, datetime] = {}
+    for outage in outages:
+        if outage.end is not None and not outage.maintenance:
+            ends[outage.platform] = max(outage.end, ends.get(outage.platform, outage.end))
+    stale = playbook.unreviewed(platforms, ends, all_reviews(settings))
+    return FollowUp(done, stale)
 
 
 def all_reviews(settings: Settings) -> dict[str, list[Record]]:

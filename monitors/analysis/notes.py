@@ -131,9 +131,10 @@ def ack_line(ack: Record | None, when: str = "") -> str:
 
 
 def note_line(record: Record, when: str) -> str:
-    """One note in plain text: '[did] 03 Dec 10:15 Ana: text' (text kept as written)."""
+    """One note on one line: '[did] 2026-12-03 10:15 Ana: text' (its lines joined by ' / ')."""
     edited = f" (edited, revision {record.revision})" if record.revision > 1 else ""
-    return f"[{record.kind}] {when} {record.by}{edited}: {record.text}"
+    text = " / ".join(line for line in record.text.split("\n") if line.strip())
+    return f"[{record.kind}] {when} {record.by}{edited}: {text}"
 
 
 def notes_text(entry: IncidentRecords | None, when: Callable[[datetime], str]) -> str:

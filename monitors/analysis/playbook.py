@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Literal
 
 from monitors.config import Platform
 
 if TYPE_CHECKING:  # only for hints: alerts need not load pandas with the detector
     from monitors.analysis.incidents import Outage
+    from monitors.history.notes import Record
 
 REVIEW_AFTER_DAYS = 90  # a plan older than a quarter has usually drifted from how the team works
 
@@ -51,6 +52,47 @@ class Fallback:
 
 
 @dataclass(frozen=True, slots=True)
+class Lesson:
+    """What a review after an outage said about the playbook (user text: escape to show)."""
+
+    on: date  # when the review was written
+    by: str
+    incident: str  # the incident's stable id
+    worked: str
+    didnt: str
+    lesson: str
+
+
+def lessons_from(reviews: Iterable[Record]) -> tuple[Lesson, ...]:
+    """Review records as lessons, newest first (reviews with nothing written are left out)."""
+    out = [Lesson(r.at.astimezone(UTC).date(), r.by, r.incident, r.worked, r.didnt, r.lesson)
+           for r in reviews if r.type == "review" and (r.worked or r.didnt or r.lesson)]
+    return tuple(sorted(out, key=lambda item: item.on, reverse=True))
+
+
+def last_review(platform: Platform, lessons: Sequence[Lesson]) -> date | None:
+    """The playbook's last review: the config's `reviewed` date or the newest review record."""
+    dates = [d for d in (platform.playbook.reviewed, *(x.on for x in lessons)) if d is not None]
+    return max(dates) if dates else None
+
+
+def unreviewed(platforms: Sequence[Platform], last_outage_end: Mapping[str, datetime],
+               reviews: Mapping[str, Sequence[Record]]) -> list[tuple[Platform, datetime,
+                                                                       date | None]]:
+    """(platform, end of its last outage, last review) for every playbook not reviewed since
+    its platform's last outage ended (the report lists them)."""
+    out = []
+    for platform in platforms:
+        ended = last_outage_end.get(platform.id)
+        if ended is None:
+            continue
+        reviewed = last_review(platform, lessons_from(reviews.get(platform.id, ())))
+        if reviewed is None or reviewed < ended.astimezone(UTC).date():
+            out.append((platform, ended, reviewed))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
 class PlaybookView:
     """A platform's playbook as shown while it is down."""
 
@@ -58,9 +100,10 @@ class PlaybookView:
     name: str
     fallbacks: tuple[Fallback, ...]
     steps: tuple[str, ...]
-    reviewed: date | None
+    reviewed: date | None  # the last review: the config's `reviewed` or a review after an outage
     is_default: bool
     reminder: str | None  # shown prominently when the plan needs attention
+    lessons: tuple[Lesson, ...] = ()  # from the reviews after its platform's outages, newest first
 
     @property
     def usable_fallbacks(self) -> tuple[Fallback, ...]:
@@ -141,9 +184,13 @@ def playbook_for(
     states: Mapping[str, str],
     *,
     today: date | None = None,
+    reviews: Sequence[Record] = (),
 ) -> PlaybookView:
-    """The playbook of one platform: configured or default, fallbacks resolved against `states`."""
+    """The playbook of one platform: configured or default, fallbacks resolved against `states`;
+    `reviews`: the platform's reviews after outages (their lessons, and the last review date)."""
     today = today or date.today()
+    lessons = lessons_from(reviews)
+    reviewed = last_review(platform, lessons)
     book = platform.playbook
     configured = bool(book.fallbacks or book.steps)
     entries = book.fallbacks or ([] if book.steps else list(DEFAULT_FALLBACKS))
@@ -156,18 +203,21 @@ def playbook_for(
         name=platform.name,
         fallbacks=fallbacks,
         steps=steps,
-        reviewed=book.reviewed,
+        reviewed=reviewed,
         is_default=not configured,
-        reminder=review_reminder(book.reviewed, today, configured=configured),
+        reminder=review_reminder(reviewed, today, configured=configured),
+        lessons=lessons,
     )
 
 
 def playbooks_for_down(
-    platforms: Sequence[Platform], states: Mapping[str, str], *, today: date | None = None
+    platforms: Sequence[Platform], states: Mapping[str, str], *, today: date | None = None,
+    reviews: Mapping[str, Sequence[Record]] | None = None,
 ) -> list[PlaybookView]:
     """The playbooks to show now: one per platform that is down or degraded."""
+    reviews = reviews or {}
     return [
-        playbook_for(p, platforms, states, today=today)
+        playbook_for(p, platforms, states, today=today, reviews=reviews.get(p.id, ()))
         for p in platforms
         if states.get(p.id) in ("down", "degraded")
     ]
@@ -181,4 +231,6 @@ def playbook_lines(view: PlaybookView) -> list[str]:
     lines.extend(f"{n}. {step}" for n, step in enumerate(view.steps, 1))
     if view.is_default:
         lines.append("(default playbook: no plan configured for this platform)")
+    lines.extend(f"Lesson from {x.on.isoformat()}: {' '.join(x.lesson.split())[:200]}"
+                 for x in [x for x in view.lessons if x.lesson][:2])  # the two newest
     return lines

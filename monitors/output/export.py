@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
 import pandas as pd
@@ -23,7 +23,7 @@ SAMPLE_HEADER = ["ts_utc", "ts_local", "vantage", "platform", "check", "kind", "
 INCIDENT_HEADER = ["platform", "name", "provider", "start_utc", "start_local", "end_utc",
                    "end_local", "detected_at_utc", "duration_s", "severity", "cause", "checks",
                    "sources", "vantages", "official_title", "official_lag_s", "impact",
-                   "currency", "revenue", "leads", "leads_value", "ad_spend"]
+                   "currency", "revenue", "leads", "leads_value", "ad_spend", "id", "notes"]
 UPTIME_HEADER = ["platform", "name", "provider", "window_start_utc", "window_start_local",
                  "window_end_utc", "window_end_local", "uptime_pct", "down_s", "degraded_s",
                  "incidents", "impact", "currency"]
@@ -102,9 +102,11 @@ def _round(value: float | None, digits: int = 2) -> float | None:
 
 
 def incident_rows(outages: Sequence[Outage], platforms: Sequence[Platform],
-                  tz: str) -> pd.DataFrame:
-    """One export row per outage, newest first, with UTC and local times."""
+                  tz: str, notes: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """One export row per outage, newest first, with UTC and local times; `notes`: the team's
+    notes per incident id as one text (analysis/notes.py notes_text)."""
     names = {p.id: p.name for p in platforms}
+    notes = notes or {}
     records = []
     for o in sorted(outages, key=lambda o: o.start, reverse=True):
         imp = o.impact
@@ -121,11 +123,12 @@ def incident_rows(outages: Sequence[Outage], platforms: Sequence[Platform],
             "revenue": _round(imp and imp.revenue), "leads": _round(imp and imp.leads),
             "leads_value": _round(imp and imp.leads_value),
             "ad_spend": _round(imp and imp.ad_spend),
+            "id": o.id, "notes": notes.get(o.id, ""),
         })
     frame = pd.DataFrame(records, columns=[
         "platform", "name", "provider", "start", "end", "detected_at", "duration_s", "severity",
         "cause", "checks", "sources", "vantages", "official_title", "official_lag_s", "impact",
-        "currency", "revenue", "leads", "leads_value", "ad_spend"])
+        "currency", "revenue", "leads", "leads_value", "ad_spend", "id", "notes"])
     frame["start_utc"] = _utc_iso(frame["start"])
     frame["start_local"] = _local_iso(frame["start"], tz)
     frame["end_utc"] = _utc_iso(frame["end"])

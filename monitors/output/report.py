@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from monitors import history
-from monitors.analysis import loaders, summary
+from monitors.analysis import incident_notes, loaders, summary
 from monitors.config import Settings
 from monitors.output import charts, export, images, present, report_html, tables
 from monitors.output.export import neutralise, safe_cell
@@ -42,7 +42,8 @@ def _in(batch, column: str, values: Sequence[str]):
 def incidents_csv(settings: Settings, where: loaders.Scope) -> str:
     """Outages overlapping the window as CSV text."""
     found = loaders.outages(settings, where)
-    rows = export.incident_rows(found, settings.platforms, settings.business.timezone)
+    rows = export.incident_rows(found, settings.platforms, settings.business.timezone,
+                                notes=incident_notes.notes_texts(settings, found))
     return export.to_csv(rows)
 
 
@@ -85,6 +86,7 @@ def report_data(analysis, previous: dict, platforms, settings: Settings, *, labe
         assumptions=tables.general_assumptions(settings.business, frame),
         values=tables.value_table(platforms, currency),
         synthetic=loaders.is_synthetic(settings),
+        follow_up=incident_notes.follow_up(settings, analysis.outages, platforms, now=now),
     )
 
 

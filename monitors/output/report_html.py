@@ -11,7 +11,8 @@ from string import Template
 
 import pandas as pd
 
-from monitors.output import charts, present
+from monitors.analysis.incident_notes import FollowUp
+from monitors.output import charts, notes_html, present
 from monitors.timeutil import Window
 
 
@@ -35,6 +36,7 @@ class ReportData:
     images: dict[str, bytes] = field(default_factory=dict)  # name -> PNG
     notes: list[str] = field(default_factory=list)
     synthetic: bool = False
+    follow_up: FollowUp | None = None  # the team's notes and reviews, stale playbooks
 
 
 CSS = Template("""
@@ -79,6 +81,7 @@ figure img { width: 100%; height: auto; border: 1px solid var(--line); border-ra
 figcaption { color: var(--muted); font-size: 13px; margin-top: 4px; }
 ul.assumptions li { margin: 4px 0; }
 .note { color: var(--muted); font-size: 13px; }
+.fu { margin: 0 0 6px; overflow-wrap: anywhere; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px;
   border-top: 1px solid var(--line); padding-top: 12px; }
 section.block { margin: 0; }
@@ -254,6 +257,7 @@ def render(data: ReportData) -> str:
 <section class="page"><h2 id="incidents">Incident list</h2>
 {_incident_section(data)}
 {_provider_section(data)}</section>
+{notes_html.follow_up_section(data.follow_up, data.tz)}
 <section class="block new-page"><h2>Assumptions</h2>
 <ul class="assumptions">{assumptions}</ul>
 {_values_section(data)}
