@@ -26,11 +26,12 @@ from monitors.demo.config import (
     demo_config,
     write_demo_settings,
 )
+from monitors.demo.sales import SALES_FILE, write_sales
 from monitors.demo.servers import SimPlatforms
 from monitors.demo.story import CAST, CYCLE_S, Story
 from monitors.history import state as statefile
 from monitors.sampling.sampler import Sampler, SamplerBusy
-from monitors.timeutil import format_duration
+from monitors.timeutil import format_duration, utcnow
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "dashboard.py"
@@ -225,11 +226,14 @@ def cli_demo(args: Any, settings: Settings) -> int:
                                                              int) else 0
         port = (None if args.no_dashboard or not DASHBOARD.is_file()
                 else dashboard_port(args.port, last_port))
-        demo = write_demo_settings(demo_config(sim, dashboard_port=port), data)
+        sales = bool(args.backfill) or (Path(data) / SALES_FILE).is_file()
+        demo = write_demo_settings(demo_config(sim, dashboard_port=port, sales=sales), data)
         write_marker(data, backfill_s=args.backfill)
         if args.backfill:
             _say(f"Writing {_span(args.backfill)} of synthetic history to {data}/ …")
-            backfill(demo, args.backfill)
+            end = utcnow()  # one end for both: the sales dips fall on the backfilled outages
+            backfill(demo, args.backfill, end=end)
+            write_sales(data, end, args.backfill)
         if stop.is_set():  # Ctrl-C while the history was being written
             return 0
         sampler = Sampler(demo)

@@ -13,6 +13,7 @@ from typing import Any
 import tomli_w
 
 from monitors.config import Settings, load_settings
+from monitors.demo.sales import series_config
 from monitors.demo.servers import SimPlatforms
 from monitors.demo.story import CAST, SLOW_AFTER_S, Character
 
@@ -101,8 +102,10 @@ def _platform(member: Character, sim: SimPlatforms) -> dict[str, Any]:
     }
 
 
-def demo_config(sim: SimPlatforms, *, dashboard_port: int | None = None) -> dict[str, Any]:
-    """The demo config as a TOML-ready mapping (targets on the running simulated platforms)."""
+def demo_config(sim: SimPlatforms, *, dashboard_port: int | None = None,
+                sales: bool = False) -> dict[str, Any]:
+    """The demo config as a TOML-ready mapping (targets on the running simulated platforms);
+    with `sales`, the demo shop's own (synthetic) sales series for measured impact."""
     monitor: dict[str, Any] = {
         "interval": INTERVAL_S, "timeout": TIMEOUT_S, "confirm": 2, "recover": 2,
         "vantage": VANTAGE, "default_platforms": False, "controls": [sim.control_url()],
@@ -110,11 +113,15 @@ def demo_config(sim: SimPlatforms, *, dashboard_port: int | None = None) -> dict
     }
     if dashboard_port:
         monitor["dashboard_url"] = f"http://127.0.0.1:{dashboard_port}"
+    business: dict[str, Any] = {
+        "name": "Northwind Coffee Roasters (demo)", "currency": "USD",
+        "timezone": "Europe/London", "hours": "Mon-Sat 08:00-20:00",
+        "off_hours_weight": 0.3, "degraded_factor": 0.3}
+    if sales:
+        business["series"] = series_config()
     return {
         "monitor": monitor,
-        "business": {"name": "Northwind Coffee Roasters (demo)", "currency": "USD",
-                     "timezone": "Europe/London", "hours": "Mon-Sat 08:00-20:00",
-                     "off_hours_weight": 0.3, "degraded_factor": 0.3},
+        "business": business,
         "platforms": [_platform(member, sim) for member in CAST],
     }
 
