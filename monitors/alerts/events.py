@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from monitors.alerts import messages
+from monitors.analysis.notes import ack_for, months_for
 from monitors.analysis.playbook import states_from_outages
 from monitors.config import Settings
+from monitors.history import notes as store_notes
+from monitors.history.store import store_for
 
 if TYPE_CHECKING:  # only for hints: alerts need not load pandas with the detector
     from monitors.analysis.incidents import Outage
@@ -19,6 +23,7 @@ if TYPE_CHECKING:  # only for hints: alerts need not load pandas with the detect
 EventKind = Literal[
     "opened", "resolved", "degraded", "provider", "vantage_offline", "vantage_online", "digest"
 ]
+log = logging.getLogger("monitors.alerts")
 DIGEST_AFTER = 5  # more events than this in one round become one digest message
 ABSENT_GRACE_S = 300.0  # an ongoing outage missing from detection this long counts as over
 
@@ -72,6 +77,7 @@ class _Round:
     states: Mapping[str, str]
     current: Mapping[str, Outage]  # ongoing outage per platform
     outages: Sequence[Outage]
+    acks: Mapping[str, store_notes.Record] = field(default_factory=dict)  # per platform
 
 
 def events_from_state(
@@ -82,8 +88,13 @@ def events_from_state(
     now: datetime,
     settings: Settings,
     vantage: str | None = None,
+    acks: Mapping[str, store_notes.Record] | None = None,
 ) -> tuple[list[AlertEvent], dict[str, Any]]:
     """Compare the alert state with the detected outages; return (events to send, new state).
+
+    `acks`: the acknowledgement ("I'm on it") per platform of its ongoing outage; None reads
+    them from the data folder's notes (only when an outage is ongoing: a listing and the new
+    files). An acknowledged outage gets no reminders; its next message says who is on it.
 
     1. The monitor's own network: offline -> `vantage_offline` once; back -> `vantage_online`.
        While offline, platform states are frozen (samples are unknown, nothing resolves).
@@ -98,14 +109,33 @@ def events_from_state(
     vantage = vantage or settings.monitor.vantage
     events = _vantage_events(state, vantage, vantage_offline, now, settings)
     if not vantage_offline:
+        current = _ongoing(outages)
+        if acks is None:
+            acks = read_acks(settings, current, now)
         context = _Round(
-            settings, now, states_from_outages(outages, settings.platforms), _ongoing(outages),
-            outages,
+            settings, now, states_from_outages(outages, settings.platforms), current,
+            outages, acks,
         )
         events += _merge_providers(_platform_events(state["platforms"], context), context)
     if len(events) > DIGEST_AFTER:
         events = [_digest(events, settings)]
     return events, state
+
+
+def read_acks(settings: Settings, current: Mapping[str, Outage], now: datetime
+              ) -> dict[str, store_notes.Record]:
+    """The acknowledgement of each ongoing outage, from the notes in the data folder (pure
+    Python and json: this runs in the sampler process); {} when they cannot be read."""
+    if not current:
+        return {}
+    try:
+        months = months_for(min(o.start for o in current.values()), now)
+        records = store_notes.read(store_for(settings), months, types=("ack",))
+    except (OSError, ValueError) as exc:  # alerts go out without: an ack is a courtesy
+        log.warning("alerts: acknowledgements unreadable (%s)", type(exc).__name__)
+        return {}
+    found = {pid: ack_for(o, records, now=now) for pid, o in current.items()}
+    return {pid: ack for pid, ack in found.items() if ack is not None}
 
 
 def _clean(previous: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -160,8 +190,12 @@ def _platform_events(known: dict[str, Any], context: _Round) -> list[AlertEvent]
 
 def _on_ongoing(known: dict[str, Any], outage: Outage, context: _Round) -> AlertEvent | None:
     prev, now, severity = known.get(outage.platform), context.now, outage.severity
+    ack = context.acks.get(outage.platform)
     if prev and prev["severity"] == severity:
         prev["last_seen"] = _iso(now)
+        if ack is not None:  # someone is on it: no more reminders
+            prev["ack"] = {"by": ack.by, "at": _iso(ack.at)}
+            return None
         renotify_s = context.settings.monitor.renotify_after
         age_s = (now - _parse(prev["notified_at"])).total_seconds()
         if renotify_s <= 0 or age_s < renotify_s:
@@ -179,6 +213,8 @@ def _on_ongoing(known: dict[str, Any], outage: Outage, context: _Round) -> Alert
         "notified_at": _iso(now),
         "last_seen": _iso(now),
     }
+    if ack is not None:
+        entry["ack"] = {"by": ack.by, "at": _iso(ack.at)}
     known[outage.platform] = entry
     return _outage_event(outage, entry, context)
 
@@ -192,7 +228,8 @@ def _outage_event(
     if reminder:
         key += f":r{entry['reminders']}"
     text = messages.outage_message(
-        outage, context.settings, context.states, context.now, reminder=reminder
+        outage, context.settings, context.states, context.now, reminder=reminder,
+        ack=context.acks.get(outage.platform),
     )
     return AlertEvent(kind, key, (outage.platform,), *text, severity=severity,
                       provider=outage.provider, since=outage.start, reminder=reminder)
@@ -209,7 +246,8 @@ def _on_gone(known: dict[str, Any], platform_id: str, context: _Round) -> AlertE
     if outage is None and missing_s < grace_s:
         return None  # another vantage's view may lag behind; do not call it over yet
     del known[platform_id]
-    text = messages.resolved_message(platform_id, start, outage, context.settings, context.now)
+    text = messages.resolved_message(platform_id, start, outage, context.settings, context.now,
+                                     ack=prev.get("ack"))
     return AlertEvent("resolved", f"resolved:{platform_id}:{prev['start']}", (platform_id,),
                       *text, severity=prev.get("worst", prev["severity"]),
                       provider=prev.get("provider", ""), since=start)
@@ -250,7 +288,8 @@ def _provider_opened(
     reminder = all(e.reminder for e in group)
     new = [e.platforms[0] for e in group if not e.reminder]
     title, body, summary = messages.provider_message(
-        provider, down, new, context.settings, context.states, context.now, reminder=reminder
+        provider, down, new, context.settings, context.states, context.now, reminder=reminder,
+        acks=context.acks,
     )
     return AlertEvent("provider", _joined_key("provider:", group),
                       tuple(o.platform for o in down), title, body, summary, severity="down",

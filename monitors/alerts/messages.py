@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from monitors.analysis.playbook import playbook_for, playbook_lines
 from monitors.config import Platform, Settings
@@ -13,6 +13,7 @@ from monitors.timeutil import format_duration, format_local
 if TYPE_CHECKING:  # only for hints: alerts need not load pandas with the detector
     from monitors.analysis.impact import ImpactEstimate
     from monitors.analysis.incidents import Outage
+    from monitors.history.notes import Record
 
 _WHEN = "%a %d %b %H:%M %Z"
 
@@ -63,14 +64,30 @@ def _vendor(outage: Outage, platform: Platform | None) -> str | None:
     return None
 
 
-def outage_facts(outage: Outage, settings: Settings, now: datetime) -> list[str]:
-    """The lines that describe one ongoing outage: since when, cause, surfaces, vendor, impact."""
+def ack_fact(ack: Record | Mapping[str, Any] | None, settings: Settings) -> str | None:
+    """'Ana is on it (acknowledged Thu 03 Dec 10:15 GMT).' or None (a Record, or the
+    {"by", "at"} kept in the alert state)."""
+    if not ack:
+        return None
+    if isinstance(ack, Mapping):
+        by, at = str(ack.get("by") or "someone"), ack.get("at")
+        at = datetime.fromisoformat(at) if isinstance(at, str) else None
+    else:
+        by, at = ack.by, ack.at
+    return f"{by} is on it (acknowledged {when(at, settings)})." if at else f"{by} is on it."
+
+
+def outage_facts(outage: Outage, settings: Settings, now: datetime, ack: Record | None = None
+                 ) -> list[str]:
+    """The lines that describe one ongoing outage: since when, who is on it, cause, surfaces,
+    vendor, impact."""
     platform = _platform(settings, outage.platform)
     so_far = format_duration((now - outage.start).total_seconds())
     lines = [
         f"Since {when(outage.start, settings)} ({so_far} so far).",
         f"Probable cause: {outage.cause}.",
     ]
+    lines[1:1] = filter(None, [ack_fact(ack, settings)])
     if outage.checks:
         surfaces = f"Failing: {', '.join(outage.checks)}"
         if outage.ok_checks:
@@ -116,7 +133,7 @@ def footer(settings: Settings) -> list[str]:
 
 def outage_message(
     outage: Outage, settings: Settings, states: Mapping[str, str], now: datetime, *,
-    reminder: bool = False,
+    reminder: bool = False, ack: Record | None = None,
 ) -> tuple[str, str, str]:
     """(title, body, one-line summary) for an outage that opened, changed or is still on."""
     name = display_name(settings, outage.platform)
@@ -124,7 +141,7 @@ def outage_message(
     if reminder:
         title = f"Still: {title} ({format_duration((now - outage.start).total_seconds())})"
     body = [
-        *outage_facts(outage, settings, now),
+        *outage_facts(outage, settings, now, ack),
         "",
         *playbook_section([outage.platform], settings, states, now),
         *footer(settings),
@@ -134,7 +151,8 @@ def outage_message(
 
 
 def resolved_message(
-    platform_id: str, start: datetime, outage: Outage | None, settings: Settings, now: datetime
+    platform_id: str, start: datetime, outage: Outage | None, settings: Settings, now: datetime,
+    *, ack: Mapping[str, Any] | None = None,
 ) -> tuple[str, str, str]:
     """(title, body, summary) for an outage that ended; `outage` is None when it vanished."""
     name = display_name(settings, platform_id)
@@ -150,14 +168,19 @@ def resolved_message(
         impact = impact_text(outage.impact)
         if impact:
             lines.append(f"Estimated impact: {impact}.")
+    if ack:
+        lines.append(f"Handled by {ack.get('by') or 'someone'}; add what you did and learned "
+                     "on the incident (History page, or `monitors note`).")
     return title, "\n".join([*lines, "", *footer(settings)]), title
 
 
 def provider_message(
     provider: str, outages: Sequence[Outage], new: Sequence[str], settings: Settings,
     states: Mapping[str, str], now: datetime, *, reminder: bool = False,
+    acks: Mapping[str, Record] | None = None,
 ) -> tuple[str, str, str]:
     """(title, body, summary) naming every platform of a provider that is down together."""
+    acks = acks or {}
     names = [display_name(settings, o.platform) for o in outages]
     title = f"{provider}: {', '.join(names)} down"
     if reminder:
@@ -166,7 +189,8 @@ def provider_message(
     for outage in outages:
         tag = " (new)" if outage.platform in new and len(new) < len(outages) else ""
         lines.append(f"{display_name(settings, outage.platform)}{tag}:")
-        lines.extend(f"  {fact}" for fact in outage_facts(outage, settings, now))
+        lines.extend(f"  {fact}" for fact in outage_facts(outage, settings, now,
+                                                           acks.get(outage.platform)))
     lines.extend(playbook_section([o.platform for o in outages], settings, states, now))
     return title, "\n".join([*lines, *footer(settings)]), title
 
