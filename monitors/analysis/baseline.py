@@ -89,7 +89,7 @@ def fit_baseline(
 ) -> Baseline:
     """The baseline of a series with the stretches `exclude` (outages, recapture) left out."""
     values = series.values
-    index = pd.DatetimeIndex(values.index)
+    index = pd.DatetimeIndex(values.index).as_unit("ns")
     actual = values.to_numpy(dtype=float)
     period, per_week = (168, 168) if series.step == "hour" else (7, 7)
     left_out = _mask(index, series.step_s, exclude)

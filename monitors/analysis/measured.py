@@ -3,13 +3,14 @@
 For every outage of a platform with a series, per metric:
     loss        = Σ (expected − actual) over the points the outage overlaps
     recaptured  = Σ (actual − expected) over the `recapture_window` after it (the surplus
-                  when customers come back; other outages' hours are not counted)
+                  when customers come back; other outages' hours are not counted, and
+                  only what the series holds yet: 0 right after the outage)
     net         = loss − recaptured
 each with a 95 % interval from baseline.Baseline.error_range. Ad spend is different: the
 money spent while the platform was down is what was wasted (pro rata of the day for a
 daily series), read from the data, with no recapture.
-A figure is None ("not enough history") when the baseline can't be trusted or the series
-does not cover the outage and the hours after it.
+A figure is None ("not enough history") when the baseline can't be trusted, the series
+does not cover the outage, or has no data for most of it.
 """
 
 from __future__ import annotations
@@ -164,10 +165,9 @@ def _measure_one(
     if not baseline.trusted:
         return replace(base, reason=baseline.reason)
     first, last = baseline.index[0], baseline.index[-1] + pd.Timedelta(seconds=baseline.step_s)
-    after = end + timedelta(seconds=window_s)
-    if outage.start < first or (after if item.metric != "ad_spend" else end) > last:
-        return replace(base, reason="the series does not cover this outage and the hours "
-                                     "after it")
+    after = end + timedelta(seconds=window_s)  # recapture: what of it the series holds yet
+    if outage.start < first or end > last:
+        return replace(base, reason="the series does not cover this outage")
     where, share = baseline.positions(outage.start, end)
     present = np.isfinite(baseline.actual[where])
     if not len(where) or present.mean() < 1 - MAX_MISSING:
@@ -183,7 +183,7 @@ def _measure_one(
     later = _recapture_points(baseline, end, after, outage, others)
     rec_exp = float(baseline.expected[later].sum())
     recaptured = float(baseline.actual[later].sum()) - rec_exp
-    r_low, r_high = baseline.error_range(later)
+    r_low, r_high = baseline.error_range(later) if len(later) else (0.0, 0.0)
     both = np.concatenate([where, later])
     n_low, n_high = baseline.error_range(both)
     net = loss - recaptured

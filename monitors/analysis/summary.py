@@ -8,11 +8,17 @@ import pandas as pd
 from monitors.analysis.impact import general_assumptions, value_assumptions
 from monitors.analysis.impact import to_json as impact_json
 from monitors.analysis.incidents import iso
+from monitors.analysis.measured import Measurement
 from monitors.analysis.uptime import Analysis
 
 
-def summary_json(analysis: Analysis) -> dict:
-    """The DESIGN.md summary object (plus name, unknown_s, known_s and the assumptions)."""
+def summary_json(analysis: Analysis, measurement: Measurement | None = None) -> dict:
+    """The DESIGN.md summary object (plus name, unknown_s, known_s and the assumptions).
+
+    Each platform's `"measured"` holds, per metric with a series, what the business's own
+    numbers say its outages cost (null when the baseline can't be trusted); `{}` when the
+    platform has no series. `"impact"` stays the estimate from the assumptions.
+    """
     rows = []
     for row in analysis.uptime.to_dict("records"):
         pct = row["uptime_pct"]
@@ -27,6 +33,8 @@ def summary_json(analysis: Analysis) -> dict:
             "incidents": int(row["incidents"]),
             "impact": impact_json(analysis.impacts[row["platform"]]),
             "maintenance_impact": impact_json(analysis.maintenance[row["platform"]]),
+            "measured": ({} if measurement is None
+                         else measurement.platform_json(row["platform"])),
         })
     return {
         "window": {"start": iso(analysis.window.start), "end": iso(analysis.until)},

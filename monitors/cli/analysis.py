@@ -9,6 +9,7 @@ from collections.abc import Sequence, Set
 from datetime import datetime
 
 from monitors.analysis.incidents import Outage, group_by_provider, outage_to_json
+from monitors.analysis.measure_window import measure_analysis, series_json
 from monitors.analysis.summary import summary_json
 from monitors.analysis.uptime import Analysis
 from monitors.analysis.windows import analyse_history
@@ -91,9 +92,9 @@ def render_incidents(analysis: Analysis, since: str, now: datetime | None = None
     return "\n".join(parts)
 
 
-def render_summary(analysis: Analysis, since: str) -> str:
+def render_summary(analysis: Analysis, since: str, data: dict | None = None) -> str:
     """The `summary` table: uptime, outage time, incidents and impact per platform."""
-    data = summary_json(analysis)
+    data = data or summary_json(analysis)
     currency = analysis.business.currency
     rows = []
     for p in data["platforms"]:
@@ -117,8 +118,48 @@ def render_summary(analysis: Analysis, since: str) -> str:
         parts += ["", f"Own network offline: {format_duration(offline)} ({each}); "
                   "left out of uptime."]
     parts += ["", "Uptime counts down time only; unknown time is left out.",
-              "Impact assumptions:", *(f"  - {a}" for a in data["assumptions"])]
+              "Impact assumptions:",
+              *(f"  - {a}" for a in data["assumptions"])]
+    parts += measured_lines(data)
     return "\n".join(parts)
+
+
+def measured_lines(data: dict) -> list[str]:
+    """The measured figures of a summary, said as measured, with their 95 % ranges."""
+    lines = []
+    for p in data["platforms"]:
+        for metric, m in (p.get("measured") or {}).items():
+            if m is None:
+                lines.append(f"  - {p['name']} {metric}: not enough history to measure")
+                continue
+            unit = m["unit"]
+            said = (f"  - {p['name']} {metric}: lost {_amount(m['loss'], unit)} "
+                    f"(95% range {_amount(m['low'], unit)} to {_amount(m['high'], unit)})")
+            if m.get("recaptured") is not None:
+                said += (f", recaptured {_amount(m['recaptured'], unit)}, net "
+                         f"{_amount(m['net']['value'], unit)}")
+            said += f" over {m['outages_measured']} of {m['outages']} outages"
+            lines.append(said + (" [SYNTHETIC data]" if m.get("synthetic") else ""))
+    series = data.get("series") or {}
+    lines += [f"  ! {problem}" for problem in series.get("problems", [])]
+    lines += [f"  - {s['sentence']}" for s in series.get("calibration", [])]
+    if not lines:
+        return []
+    return ["", "Measured from the business's own numbers ([[business.series]]):", *lines]
+
+
+def _amount(value: float, unit: str) -> str:
+    if unit.isupper() and len(unit) == 3:
+        return _money(value, unit)
+    return f"{value:,.1f} {unit}"
+
+
+def summary_data(settings: Settings, analysis: Analysis) -> dict:
+    """summary_json with the measured figures and the series read (when any are configured)."""
+    measurement = measure_analysis(settings, analysis)
+    data = summary_json(analysis, measurement)
+    data["series"] = series_json(measurement, settings)
+    return data
 
 
 def cli_incidents(args: argparse.Namespace, settings: Settings) -> int:
@@ -137,9 +178,10 @@ def cli_summary(args: argparse.Namespace, settings: Settings) -> int:
     """`python -m monitors summary`: uptime, outage time, incidents and impact per platform."""
     now = utcnow()
     analysis = _analysis(args, settings, now)
+    data = summary_data(settings, analysis)
     if getattr(args, "json", False):
-        json.dump(summary_json(analysis), sys.stdout, indent=2)
+        json.dump(data, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        print(render_summary(analysis, args.since))
+        print(render_summary(analysis, args.since, data))
     return 0
