@@ -25,6 +25,7 @@ from pydantic import (
 
 from monitors import catalog
 from monitors.config_errors import describe_error
+from monitors.config_notice import Notice, PlatformNotice
 from monitors.config_series import BusinessSeries, Measured
 from monitors.probes import AnyCheck
 from monitors.probes.base import DEFAULT_USER_AGENT, Duration
@@ -216,6 +217,7 @@ class Platform(_Model):
     checks: list[AnyCheck] = Field(min_length=1, description="The surfaces to check.")
     impact: Impact = Field(default_factory=Impact, description="Business value of the platform.")
     playbook: Playbook = Field(default_factory=Playbook, description="Contingency plan.")
+    notice: PlatformNotice = Field(default_factory=PlatformNotice, description="Customer notice.")
 
     @model_validator(mode="after")
     def _unique_checks(self) -> Platform:
@@ -256,6 +258,7 @@ class Config(_Model):
         default_factory=list, description="[[platforms]]: added to (or overriding) the catalog."
     )
     alerts: list[Alert] = Field(default_factory=list, description="[[alerts]]: where to notify.")
+    notice: Notice = Field(default_factory=Notice, description="The [notice] table.")
 
     @model_validator(mode="after")
     def _unique_platforms(self) -> Config:

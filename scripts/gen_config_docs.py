@@ -22,7 +22,7 @@ from pydantic import BaseModel, SecretStr  # noqa: E402
 from pydantic.fields import FieldInfo  # noqa: E402
 from pydantic_core import PydanticUndefined  # noqa: E402
 
-from monitors import config  # noqa: E402
+from monitors import config, config_notice  # noqa: E402
 from monitors.probes import KINDS  # noqa: E402
 from monitors.probes.base import CheckBase  # noqa: E402
 from monitors.timeutil import parse_duration  # noqa: E402
@@ -40,7 +40,13 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
       for kind in KINDS.values()),  # one section per registered check kind
     ("[platforms.impact]", config.Impact, "What an hour of the platform is worth."),
     ("[platforms.playbook]", config.Playbook, "The contingency plan shown while it is down."),
+    ("[platforms.notice]", config_notice.PlatformNotice,
+     "What the customer notice says while the platform is down or slow."),
     ("[[alerts]]", config.Alert, "Notification targets (apprise URLs), routed around outages."),
+    ("[notice]", config_notice.Notice,
+     "The customer-facing notice: where it is written and what it says."),
+    ("[[notice.contacts]]", config_notice.Contact,
+     "A way to reach the business, offered on the notice (also in [platforms.notice])."),
 ]
 # Defaults computed on the running machine; the page must not depend on where it was built.
 COMPUTED = {("Monitor", "vantage"): "the host name"}

@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "alerts": "monitors.cli.alerts:cli_alerts",
     "demo": "monitors.demo:cli_demo",
     "doctor": "monitors.cli.doctor:cli_doctor",
+    "notice": "monitors.cli.notice:cli_notice",
     "note": "monitors.cli.notes:cli_note",
     "ack": "monitors.cli.notes:cli_ack",
 }
@@ -46,7 +47,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 # commands that read a data folder's history: they default to the config it was recorded with
-READS_HISTORY = frozenset({"incidents", "summary", "export", "report", "note", "ack"})
+READS_HISTORY = frozenset({"incidents", "summary", "export", "report", "note", "ack",
+                           "notice"})
 
 
 def _window(value: str) -> str:
@@ -116,6 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--no-images", action="store_true", help="skip chart images")
 
     sub.add_parser("compact", parents=[common], help="merge segments and write roll-ups now")
+
+    notice = sub.add_parser("notice", parents=[common], help="write the customer notice now")
+    notice.add_argument("-o", "--output", help="folder or s3:// prefix (default: [notice] to)")
+    notice.add_argument("--json", action="store_true", help="print the JSON document")
 
     status = sub.add_parser("status", parents=[common], help="sampler health (exit 1 if stale)")
     status.add_argument("--json", action="store_true")

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from monitors.alerts import hook
+from monitors.alerts import hook, notice
 from monitors.config import Settings
 from monitors.sampling.metrics import Metrics, MetricsPortError
 from monitors.sampling.sampler import Sampler, SamplerBusy
@@ -88,6 +88,7 @@ def start_embedded(settings: Settings) -> Handle | None:
         hook.attach(sampler, settings)
     except Exception:
         log.exception("alerts and pings disabled: could not attach them")
+    notice.attach(sampler, settings)  # the customer notice, when [notice] to is set
     return handle
 
 
@@ -128,6 +129,7 @@ def cli_run(args, settings: Settings) -> int:
         return 1
     try:
         hook.attach(sampler, settings, metrics=metrics)
+        notice.attach(sampler, settings)
         deadline = time.monotonic() + args.duration if args.duration else None
         while not stop.is_set():
             if deadline and time.monotonic() >= deadline:
