@@ -3,8 +3,8 @@ the sampler, like the alerts) or from the history (`monitors notice`), and writt
 Store — atomically, and only when what it says changes.
 
 Nothing here loads pandas at import, and a sampler whose platforms are all up never does:
-detection and the live board run only once a round has a failing platform, or while the
-last notice was not the all-clear.
+detection and the live board run only while a kept round of some platform failed (without
+one no outage can be open, and the notice is the all-clear).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from monitors import verdict
 from monitors.alerts.hook import RecentRounds
 from monitors.config import Settings
 from monitors.history.store import Store, open_store
@@ -119,37 +118,39 @@ class NoticeHook:
         self.recent = RecentRounds(settings.monitor,
                                    {p.id: p.interval for p in settings.platforms if p.interval})
         self.published = published_fingerprint(self.store)
-        self.clear = False  # the all-clear is published and no outage is open
         self.writes = 0
 
-    def current(self, now: datetime) -> tuple[CustomerNotice, list[Outage]]:
-        """The notice from the kept rounds, and the outages open in them."""
+    def current(self, now: datetime) -> CustomerNotice:
+        """The notice from the kept rounds (detection and the live board on them)."""
         from monitors.analysis import incidents  # lazy: detection loads pandas
 
         samples = self.recent.frame()
         outages = incidents.detect(samples, self.settings.platforms, self.settings.monitor,
                                    now=now)
-        ongoing = [o for o in outages if o.end is None]
-        self.recent.settle(o.platform for o in ongoing)
-        return notice_now(samples, outages, self.settings, now=now), ongoing
+        self.recent.settle(o.platform for o in outages if o.end is None)
+        return notice_now(samples, outages, self.settings, now=now)
+
+    def failing(self) -> bool:
+        """Whether any kept round of any platform failed (else no outage can be open)."""
+        return any(failed for kept in self.recent.rounds.values() for _s, failed, _r in kept)
 
     def __call__(self, result: Round) -> None:
         self.recent.add(result.samples)
-        failing = {"down", "degraded"} & set(verdict.platform_verdicts(result.samples).values())
-        if self.clear and not failing:  # nothing can have changed: skip detection
+        if self.failing():
+            notice = self.current(result.ended)
+        else:  # nothing failed in the kept rounds: the all-clear, without detection
             self.recent.settle(())
-            return
-        notice, ongoing = self.current(result.ended)
+            notice = build_notice({}, self.settings.platforms, self.settings.config.notice,
+                                  business_name=self.settings.business.name,
+                                  updated=result.ended)
         try:
             written = publish(self.store, notice, previous=self.published)
         except OSError as exc:  # the website's folder or bucket: retried next round
             log.warning("customer notice not written to %s: %s", self.store.url, exc)
-            self.clear = False
             return
         if written:
             self.published, self.writes = written, self.writes + 1
             log.info("customer notice: %s", notice.state)
-        self.clear = notice.state == "working" and not ongoing
 
 
 def attach(sampler: Sampler, settings: Settings) -> NoticeHook | None:
