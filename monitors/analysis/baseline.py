@@ -18,7 +18,7 @@ in at least 90 % of seeded runs.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -49,17 +49,23 @@ class Baseline:
     weeks: float  # clean history, in weeks
     trusted: bool
     reason: str | None = None
+    good: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # clean positions
+    runs: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))  # cumsum of clean
 
     def positions(self, start: datetime, end: datetime) -> tuple[np.ndarray, np.ndarray]:
         """The points overlapping [start, end) and the share of each point inside it."""
-        lo = np.datetime64(pd.Timestamp(start).tz_convert("UTC").tz_localize(None), "ns")
-        hi = np.datetime64(pd.Timestamp(end).tz_convert("UTC").tz_localize(None), "ns")
-        begins = self.index.tz_localize(None).to_numpy("datetime64[ns]")
-        ends = np.r_[begins[1:], begins[-1] + np.timedelta64(self.step_s, "s")]
-        overlap = (np.minimum(ends, hi) - np.maximum(begins, lo)).astype("int64")
-        where = np.flatnonzero(overlap > 0)
-        share = overlap[where] / (ends[where] - begins[where]).astype("int64")
-        return where, share
+        lo, hi = pd.Timestamp(start).value, pd.Timestamp(end).value
+        begins = self.index.asi8  # ns (fit_baseline makes it so)
+        n = len(begins)
+        first = max(int(np.searchsorted(begins, lo, side="right")) - 1, 0)
+        where = np.arange(first, int(np.searchsorted(begins, hi, side="left")))
+        if not len(where):
+            return where, np.zeros(0)
+        ends = np.where(where + 1 < n, begins[np.minimum(where + 1, n - 1)],
+                        begins[where] + self.step_s * 1_000_000_000)
+        overlap = np.minimum(ends, hi) - np.maximum(begins[where], lo)
+        keep = overlap > 0
+        return where[keep], overlap[keep] / (ends[keep] - begins[where[keep]])
 
     def error_range(self, where: np.ndarray) -> tuple[float, float]:
         """The 2.5 % and 97.5 % points of (actual - expected) summed over these points."""
@@ -67,8 +73,7 @@ class Baseline:
         if k == 0:
             return 0.0, 0.0
         scale = self.scale[where]
-        good = np.flatnonzero(self.clean)
-        runs = np.r_[0, np.cumsum(self.clean)]
+        good, runs = self.good, self.runs
         starts = np.flatnonzero(runs[k:] - runs[:-k] == k) if k <= len(self.clean) else good[:0]
         if len(starts) >= 30:  # blocks of consecutive clean points: their correlation kept
             pick = starts[np.linspace(0, len(starts) - 1, min(BLOCKS, len(starts))).astype(int)]
@@ -112,30 +117,29 @@ def fit_baseline(
     clean = clean_local[where] & np.isfinite(actual) & ~left_out & np.isfinite(held_out[where])
     z = np.where(clean, held_out[where] / scale_utc, np.nan)
     return Baseline(index=index, actual=actual, expected=expected_utc, scale=scale_utc,
-                    clean=clean, z=z, step_s=series.step_s, weeks=float(weeks), trusted=True)
+                    clean=clean, z=z, step_s=series.step_s, weeks=float(weeks), trusted=True,
+                    good=np.flatnonzero(clean), runs=np.r_[0, np.cumsum(clean)])
 
 
 def _fit(
     y: np.ndarray, clean: np.ndarray, period: int, local: pd.DatetimeIndex
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Two STL fits (expected, trend): the second leaves out what the first found far off."""
-    for attempt in range(2):
-        filled = _fill(np.where(clean, y, np.nan), period)
-        fit = STL(filled, period=period, **_STL).fit()
-        expected = np.asarray(fit.trend) + np.asarray(fit.seasonal)
-        residual = np.where(clean, y - expected, np.nan)
-        scale = _scale(residual, local, period)
-        far = clean & (np.abs(residual) > HOUR_HARD * scale)
-        if period == 168:  # whole days far off: a holiday, an outage nobody recorded
-            day = np.arange(len(y)) // 24
-            sums = np.bincount(day, np.nan_to_num(residual))
-            spread = np.sqrt(np.bincount(day, np.where(clean, scale**2, 0.0)))
-            off = np.abs(sums) > DAY_HARD * np.maximum(spread, 1e-9)
-            far |= clean & off[day]
-        if attempt or not far.any():
-            return expected, np.asarray(fit.trend), clean
-        clean = clean & ~far
-    return expected, np.asarray(fit.trend), clean
+    """(expected, trend, clean): what is far off its neighbouring cycles is left out (holidays,
+    outages the monitor never saw), then one STL fit."""
+    residual = np.where(clean, y - _neighbours(np.where(clean, y, np.nan), period), np.nan)
+    scale = _scale(residual, local, period)
+    far = clean & (np.abs(residual) > HOUR_HARD * scale)
+    if period == 168:  # whole days far off, though no hour alone is
+        day = ((local.asi8 - local[0].normalize().value) // (86400 * 10**9)).astype(np.int64)
+        sums = np.bincount(day, np.nan_to_num(residual))
+        spread = np.sqrt(np.bincount(day, np.where(clean, scale**2, 0.0)))
+        off = np.abs(sums) > DAY_HARD * np.maximum(spread, 1e-9)
+        far |= clean & off[day]
+    clean = clean & ~far
+    fit = STL(_fill(np.where(clean, y, np.nan), period), period=period, **_STL).fit(
+        inner_iter=2)
+    trend = np.asarray(fit.trend)
+    return trend + np.asarray(fit.seasonal), trend, clean
 
 
 def _scale(residual: np.ndarray, local: pd.DatetimeIndex, period: int) -> np.ndarray:
