@@ -98,3 +98,14 @@ def test_without_series_every_platform_has_an_empty_measured(data_dir, tmp_path,
                        "--data", str(data_dir))
     assert code == 0
     assert all(p["measured"] == {} for p in json.loads(out)["platforms"])
+
+
+def test_incidents_json_gives_each_outage_its_measured_figures(shop, capsys):
+    code, out, _ = run(capsys, "incidents", "--json", *shop)
+    assert code == 0
+    (outage,) = json.loads(out)
+    revenue = outage["measured"]["revenue"]
+    assert revenue["loss"] == pytest.approx(DIP, rel=0.1)
+    assert revenue["low"] <= DIP <= revenue["high"]
+    assert revenue["expected"] - revenue["actual"] == pytest.approx(revenue["loss"], abs=0.02)
+    assert "id" in outage  # the stable incident id (issue 19) sits beside it

@@ -70,6 +70,18 @@ class IncidentMeasure:
         """True when there is a figure."""
         return self.loss is not None
 
+    def to_json(self) -> dict | None:
+        """The incident's measured object for `incidents --json`; None without a figure."""
+        if self.loss is None:
+            return None
+        return {"loss": round(self.loss.value, 2), "low": round(self.loss.low, 2),
+                "high": round(self.loss.high, 2), "unit": self.unit,
+                "recaptured": None if self.recaptured is None else self.recaptured.to_json(),
+                "net": None if self.net is None else self.net.to_json(),
+                "expected": None if self.expected is None else round(self.expected, 2),
+                "actual": None if self.actual is None else round(self.actual, 2),
+                "series": self.label, "synthetic": self.synthetic}
+
 
 @dataclass(frozen=True, slots=True)
 class MetricMeasure:
@@ -116,6 +128,10 @@ class Measurement:
         """The measures of one outage (one per metric with a series)."""
         return [m for m in self.incidents
                 if m.platform == outage.platform and m.start == outage.start]
+
+    def outage_json(self, outage: Outage) -> dict:
+        """`"measured"` of one outage in `incidents --json`: metric -> object or null."""
+        return {m.metric: m.to_json() for m in self.for_outage(outage)}
 
     def platform_json(self, platform: str) -> dict:
         """`"measured"` of one platform in `summary --json`: metric -> object or null."""

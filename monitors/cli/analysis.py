@@ -167,7 +167,13 @@ def cli_incidents(args: argparse.Namespace, settings: Settings) -> int:
     now = utcnow()
     analysis = _analysis(args, settings, now)
     if getattr(args, "json", False):
-        json.dump([outage_to_json(o, now=now) for o in analysis.outages], sys.stdout, indent=2)
+        measurement = measure_analysis(settings, analysis)
+        rows = []
+        for outage in analysis.outages:
+            row = outage_to_json(outage, now=now)
+            row["measured"] = {} if measurement is None else measurement.outage_json(outage)
+            rows.append(row)
+        json.dump(rows, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         print(render_incidents(analysis, args.since, now))
