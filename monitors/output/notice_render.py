@@ -176,7 +176,7 @@ def badge_message(notice: CustomerNotice) -> str:
 def _text_width(text: str) -> int:
     """Rough width in px of 11 px Verdana-like text (wide characters count double)."""
     wide = sum(1 for ch in text if unicodedata.east_asian_width(ch) in ("W", "F"))
-    return round(6.8 * (len(text) + wide)) + 12
+    return round(6.5 * (len(text) + wide)) + 12
 
 
 def render_svg(notice: CustomerNotice) -> str:
