@@ -256,8 +256,9 @@ def test_the_notice_goes_to_an_s3_prefix_in_single_puts_with_content_types(s3, t
     assert sorted(i.base_name for i in listed) == list(NAMES)
     assert json.loads(store.read_bytes("notice.json"))["state"] == "affected"
     client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
-    types = {n: client.head_object(Bucket=BUCKET, Key=f"site-notice/{n}")["ContentType"]
-             for n in NAMES}
+    heads = {n: client.head_object(Bucket=BUCKET, Key=f"site-notice/{n}") for n in NAMES}
+    types = {n: head["ContentType"] for n, head in heads.items()}
+    assert {head.get("CacheControl") for head in heads.values()} == {"max-age=60"}
     assert types == {"notice.html": "text/html; charset=utf-8",
                      "notice.json": "application/json", "notice.svg": "image/svg+xml"}
     assert publish(store, clear, previous=first)
