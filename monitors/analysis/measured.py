@@ -261,11 +261,12 @@ def around(
     pad = timedelta(hours=hours)
     where, _ = baseline.positions(start - pad, end + pad)
     band_low, band_high = _point_band(baseline)
+    floor = 0.0 if np.nanmin(baseline.actual, initial=0.0) >= 0 else -np.inf  # no negative sales
     return pd.DataFrame({
         "ts": baseline.index[where],
         "actual": baseline.actual[where],
         "expected": baseline.expected[where],
-        "low": baseline.expected[where] + baseline.scale[where] * band_low,
+        "low": np.maximum(baseline.expected[where] + baseline.scale[where] * band_low, floor),
         "high": baseline.expected[where] + baseline.scale[where] * band_high,
         "outage": _mask_in(baseline, where, start, end),
     })
