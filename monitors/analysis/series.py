@@ -15,6 +15,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -98,13 +99,34 @@ def load_series(
     sources = [(spec, series_path(settings, spec)) for spec in settings.business.series]
     for spec, source in [*sources, *extra]:
         try:
-            found, said = read_series(source, spec, timezone=tz, known=known)
+            if isinstance(source, Path):  # a file is parsed again only when it changed
+                found, said = _read_file(str(source), _stamp(source), spec.model_dump_json(),
+                                         tz, tuple(known.items()))
+            else:
+                found, said = read_series(source, spec, timezone=tz, known=known)
         except SeriesError as exc:
             problems.append(str(exc))
             continue
         loaded += found
         notes += said
     return SeriesSet(tuple(_merge(loaded)), tuple(problems), tuple(notes))
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    """(mtime_ns, size) of a file; (0, -1) when it cannot be read (read_series says why)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return 0, -1
+    return stat.st_mtime_ns, stat.st_size
+
+
+@lru_cache(maxsize=32)
+def _read_file(path: str, stamp: tuple[int, int], spec_json: str, tz: str,
+               known: tuple[tuple[str, str], ...]) -> tuple[list[LoadedSeries], list[str]]:
+    """read_series of a file, cached on its modification time and size."""
+    spec = BusinessSeries.model_validate_json(spec_json)
+    return read_series(Path(path), spec, timezone=tz, known=dict(known))
 
 
 def read_series(
