@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from support_samples import CONFIG
 
-from monitors.analysis.series import SeriesError, read_series
+from monitors.analysis.series import SeriesError, load_series, read_series
+from monitors.config import load_settings
 from monitors.config_series import BusinessSeries
 
 KNOWN = {"instagram": "Instagram", "facebook": "Facebook"}
@@ -125,3 +127,22 @@ def test_a_missing_file_and_a_broken_parquet_file_are_one_line_each(tmp_path):
     broken.write_bytes(b"PAR1" + b"\0" * 50)
     with pytest.raises(SeriesError, match="not a readable Parquet file"):
         read_series(broken, spec(time="t", value="v", platform="instagram"))
+
+
+def test_a_series_for_a_platform_that_is_not_configured_is_reported(tmp_path):
+    write(tmp_path, "hour,revenue\n2026-03-02T10:00:00Z,5\n")
+    config = tmp_path / "pulse.toml"
+    config.write_text(CONFIG.replace("[[platforms]]\n", """
+  [[business.series]]
+  file = "sales.csv"
+  time = "hour"
+  value = "revenue"
+  platform = "myspace"
+  metric = "revenue"
+
+[[platforms]]
+""", 1), encoding="utf-8")
+    found = load_series(load_settings(str(config), str(tmp_path / "data")))
+    assert found.series == ()
+    assert found.problems == (
+        "sales.csv: platform 'myspace' is not configured; its numbers are left out",)

@@ -107,7 +107,12 @@ def load_series(
         except SeriesError as exc:
             problems.append(str(exc))
             continue
-        loaded += found
+        for item in found:
+            if known and item.platform not in known:
+                problems.append(f"{item.label}: platform {item.platform!r} is not configured; "
+                                "its numbers are left out")
+            else:
+                loaded.append(item)
         notes += said
     return SeriesSet(tuple(_merge(loaded)), tuple(problems), tuple(notes))
 
