@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from monitors.alerts.hook import RecentRounds
 from monitors.config import Settings
 from monitors.history.store import Store, open_store
-from monitors.output.notice import CustomerNotice, build_notice, customer_states
+from monitors.output.notice import CustomerNotice, build_notice, notice_from_board
 from monitors.output.notice_render import (
     CONTENT_TYPES,
     FILES,
@@ -92,10 +92,9 @@ def notice_now(samples: pd.DataFrame, outages: Sequence[Outage], settings: Setti
     from monitors.output import board  # lazy: the live board loads pandas
 
     rows = board.status_board(samples, settings.platforms, outages=outages, now=now)
-    ongoing = {o.platform: o.severity for o in outages if o.end is None}
-    states = customer_states(rows.to_dict("records"), ongoing)
-    return build_notice(states, settings.platforms, settings.config.notice,
-                        business_name=settings.business.name, updated=now)
+    return notice_from_board(rows.to_dict("records"), outages, settings.platforms,
+                             settings.config.notice, business_name=settings.business.name,
+                             updated=now)
 
 
 def notice_from_history(settings: Settings, *, now: datetime | None = None) -> CustomerNotice:

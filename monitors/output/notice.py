@@ -173,3 +173,14 @@ def build_notice(states: Mapping[str, State], platforms: Sequence[Platform], con
         state=overall, title=config.title or business_name or DEFAULT_TITLE,
         message=message.strip(), items=tuple(items), contacts=contacts,
         reach_us=config.reach_us, badge_label=config.badge_label, updated=updated)
+
+
+def notice_from_board(board: Iterable[Mapping], outages: Iterable, platforms: Sequence[Platform],
+                      config: Notice, *, business_name: str = "",
+                      updated: datetime | None = None) -> CustomerNotice:
+    """The notice for live board rows (board.status_board records) and the outages behind
+    them: the one path from verdicts to what customers read (the hook, `monitors notice`
+    and the Live page's preview all call it)."""
+    ongoing = {o.platform: o.severity for o in outages if o.end is None}
+    return build_notice(customer_states(board, ongoing), platforms, config,
+                        business_name=business_name, updated=updated)
