@@ -8,6 +8,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
+from dashboard_pages import notes as notes_ui
 from dashboard_pages.data import (
     EMBEDDED_NOTE,
     SINCE_WINDOW,
@@ -17,7 +18,8 @@ from dashboard_pages.data import (
     data_key,
 )
 from dashboard_pages.history import window_data
-from monitors.analysis import loaders
+from dashboard_pages.notice import notice_ui
+from monitors.analysis import incident_notes, loaders
 from monitors.config import Settings
 from monitors.output import board as live
 from monitors.output import charts, page, present, strips, tables, tiles
@@ -79,7 +81,8 @@ def playbooks_ui(settings: Settings, board: pd.DataFrame) -> None:
     except ImportError:
         return
     states = dict(zip(board["platform"], board["status"], strict=True))
-    for view in playbook.playbooks_for_down(settings.platforms, states):
+    reviews = incident_notes.all_reviews(settings)
+    for view in playbook.playbooks_for_down(settings.platforms, states, reviews=reviews):
         down = states.get(view.platform) == "down"
         with st.expander(f"Playbook — {view.name} is {states.get(view.platform)}",
                          expanded=down, icon=":material/crisis_alert:" if down
@@ -93,6 +96,7 @@ def playbooks_ui(settings: Settings, board: pd.DataFrame) -> None:
             st.markdown("\n".join(f"{i}. {step}" for i, step in enumerate(view.steps, 1)))
             if view.reminder:
                 st.caption(view.reminder)
+            notes_ui.playbook_lessons_ui(view)
 
 
 def live_board(settings: Settings, sampler_running: bool, *, large: bool = False) -> None:
@@ -104,7 +108,8 @@ def live_board(settings: Settings, sampler_running: bool, *, large: bool = False
     outages = cached_analysis(settings, key, since.start, since.end).outages
     beat = heartbeat.read_heartbeat(settings.data)
     board = live.status_board(samples, settings.platforms, outages=outages,
-                              official=loaders.official_state(settings), now=now)
+                              official=loaders.official_state(settings), now=now,
+                              acks=notes_ui.acks(settings, outages))
     banners_ui(settings, beat, sampler_running, now, board, large=large)
     together = tables.provider_incidents(outages, tz, now=now)
     for row in together[together["Ongoing"]].itertuples(index=False):
@@ -120,6 +125,7 @@ def live_board(settings: Settings, sampler_running: bool, *, large: bool = False
     st.markdown(tiles.counts(board) + tiles.board(board, tz=tz, now=now, quiet=quiet),
                 unsafe_allow_html=True)
     playbooks_ui(settings, board)
+    notice_ui(settings, board, outages)
     st.markdown("##### Recent checks")
     rounds = live.recent_rounds(samples, settings.platforms, rounds=40)
     st.plotly_chart(strips.heartbeat_strip(rounds, tz=tz), key="heartbeat_strip",
@@ -140,6 +146,7 @@ def empty_history_text(beat: dict | None, now: datetime) -> str:
 def live_page(settings: Settings, sampler_running: bool) -> None:
     """Live: what is up, degraded or down right now."""
     st.fragment(run_every="15s")(live_board)(settings, sampler_running)
+    notes_ui.live_actions_ui(settings)  # forms outside the refresh: typing is not interrupted
 
 
 # ------------------------------------------------------------------ presentation

@@ -8,14 +8,16 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from support_samples import CONFIG, combine, rounds, write_history
+from support_samples import CONFIG, combine, platform, rounds, write_history
 
 from monitors.__main__ import main
 from monitors.analysis import playbook
+from monitors.analysis.incident_notes import notes_for
 from monitors.analysis.windows import analyse_history
 from monitors.config import load_settings
 from monitors.history import notes, store_for
-from monitors.output import export, notes_html, report
+from monitors.output import board as live
+from monitors.output import charts, export, notes_html, report, tables, tiles
 from monitors.timeutil import utcnow
 
 INSTA = "." * 60 + "X" * 10 + "." * 80
@@ -93,8 +95,6 @@ def test_the_report_has_what_we_did_and_learned_with_the_notes_escaped(noted):
 
 
 def test_a_review_updates_the_playbook_date_and_lessons():
-    from support_samples import platform
-
     insta = platform("insta")
     review = notes.make("review", incident="insta-20240506t120000z", platform="insta",
                         start=datetime(2024, 5, 6, 12, tzinfo=UTC), end=None, by="Ana",
@@ -113,3 +113,37 @@ def test_a_review_updates_the_playbook_date_and_lessons():
         "insta"]
     html = notes_html.lessons_html(view.lessons, view.reviewed)
     assert "Last reviewed 2024-05-07" in html and "Keep the SMS credits" in html
+
+
+def test_the_timeline_hover_shows_the_notes_escaped_and_short(noted):
+    settings, outages = noted["settings"], noted["outages"]
+    frame = tables.incident_frame(outages, settings.platforms, now=utcnow())
+    fig = charts.outage_timeline(frame, tz="UTC", platforms=["Instagram", "Facebook"])
+    before = [list(t.customdata) for t in fig.data]
+    fig = notes_html.add_note_hover(fig, frame, notes_for(settings, outages), "UTC")
+    hovers = [text for t in fig.data for text in t.customdata]
+    insta = next(h for h in hovers if h.startswith("<b>Instagram"))
+    assert "✎ &lt;b&gt;user" in insta and "… and 3 more on the History page" in insta
+    assert "<script" not in insta and "<img" not in insta and "yyyy…" in insta
+    facebook = next(h for h in hovers if h.startswith("<b>Facebook"))
+    assert "✎" not in facebook and [len(c) for c in before] == [len(t.customdata)
+                                                                 for t in fig.data]
+
+
+def test_the_tile_says_who_is_on_it_escaped(noted):
+    settings = noted["settings"]
+    now = utcnow()
+    start = now - timedelta(minutes=10)
+    samples = rounds("." * 2 + "X" * 8, start=start)
+    outages = analyse_history(settings, "1d", now=now).outages
+    ongoing = live.status_board(samples, settings.platforms[:1], now=now, outages=[
+        o for o in outages if o.platform == "insta"][:1], acks={})
+    assert ongoing["ack_by"].iloc[0] == ""
+    fake = type(outages[0])(platform="insta", provider="Meta", start=start, end=None,
+                            detected_at=start, severity="down", cause="x")
+    ack = notes.make("ack", incident=fake.id, platform="insta", start=start, end=None,
+                     by="<img src=x onerror=alert(1)>Ana", at=now)
+    board = live.status_board(samples, settings.platforms[:1], now=now, outages=[fake],
+                              acks={fake.id: ack})
+    html = tiles.board(board, tz="UTC", now=now)
+    assert "✋ &lt;img src=x onerror=alert(1)&gt;Ana is on it" in html and "<img" not in html

@@ -41,6 +41,19 @@ def notes_for(settings: Settings, outages: Sequence[Outage], *, now: datetime | 
     return attach(outages, records_for(settings, outages), now=now)
 
 
+def acks_for(settings: Settings, outages: Sequence[Outage], *, now: datetime | None = None
+             ) -> dict[str, Record]:
+    """Per ongoing outage id, its acknowledgement (the live tiles)."""
+    ongoing = [o for o in outages if o.end is None]
+    return {k: v.ack for k, v in notes_for(settings, ongoing, now=now).items() if v.ack}
+
+
+def notes_version(settings: Settings) -> tuple[int, int]:
+    """(records, newest file's mtime) of the notes folder: a cache key for what shows them."""
+    entries = history.store_for(settings).list(store_notes.FOLDER)
+    return len(entries), max((e.mtime_ns for e in entries), default=0)
+
+
 def notes_texts(settings: Settings, outages: Sequence[Outage]) -> dict[str, str]:
     """Per outage id its notes as one plain-text cell (the CSV's `notes` column)."""
     tz = settings.business.timezone

@@ -11,6 +11,7 @@ import pandas as pd
 from monitors import verdict
 from monitors.analysis.incidents import Outage
 from monitors.config import Platform
+from monitors.history.notes import Record
 from monitors.output import present
 from monitors.probes import OFFICIAL_KINDS
 from monitors.vocabulary import OFFICIAL_INDICATOR_STATUS
@@ -20,7 +21,8 @@ ROUND_COLUMNS = [*_ROUND, "status", "failing", "ok", "refused", "latency_ms", "o
                  "official_status", "official_detail"]
 BOARD_COLUMNS = ["platform", "name", "provider", "status", "confirmed", "since", "latency_ms",
                  "last_check", "age_s", "surfaces", "failing", "official_status",
-                 "official_text", "official_url", "cause", "note", "vantages", "refused"]
+                 "official_text", "official_url", "cause", "note", "vantages", "refused",
+                 "incident", "ack_by", "ack_at"]
 LASTING_REFUSAL_S = 3600.0  # a surface refused this long is named on its tile and in status
 
 
@@ -152,7 +154,8 @@ def _board_row(platform: Platform, rows: pd.DataFrame, now: datetime, outage: Ou
     row = {"platform": platform.id, "name": platform.name, "provider": platform.provider_name,
            "status": "unknown", "confirmed": False, "since": pd.NaT, "latency_ms": float("nan"),
            "last_check": pd.NaT, "age_s": float("nan"), "surfaces": "", "failing": (),
-           "cause": "", "note": "", "vantages": (), "refused": ()}
+           "cause": "", "note": "", "vantages": (), "refused": (), "incident": "",
+           "ack_by": "", "ack_at": pd.NaT}
     row["official_status"], row["official_text"], row["official_url"] = _official_columns(
         platform, official, rows.tail(1) if len(rows) else rows)
     if rows.empty:
@@ -181,7 +184,8 @@ def _board_row(platform: Platform, rows: pd.DataFrame, now: datetime, outage: Ou
         row["note"] = row["note"] or present.refusal_note(
             platform.name, [c for c, _ in lasting], since, judged, now)
     if outage is not None:
-        row.update(since=pd.Timestamp(outage.start), cause=outage.cause, confirmed=True)
+        row.update(since=pd.Timestamp(outage.start), cause=outage.cause, confirmed=True,
+                   incident=outage.id)
         if status == "up":
             row["note"] = row["note"] or "recovering: waiting for more good rounds"
         return row
@@ -198,11 +202,12 @@ def _board_row(platform: Platform, rows: pd.DataFrame, now: datetime, outage: Ou
 
 def status_board(samples: pd.DataFrame, platforms: Sequence[Platform], *,
                  outages: Sequence[Outage] = (), official: Mapping[str, dict] | None = None,
-                 now: datetime) -> pd.DataFrame:
+                 now: datetime, acks: Mapping[str, Record] | None = None) -> pd.DataFrame:
     """One row per platform, grouped by provider: status, since when, latency, surfaces, official.
 
     `samples` are recent raw samples; `outages` come from detection over a longer window, so
-    "since" is the outage start (or the last recovery for a platform that is up).
+    "since" is the outage start (or the last recovery for a platform that is up). `acks`:
+    per ongoing outage id, who said "I'm on it" (`incident`, `ack_by`, `ack_at` columns).
     """
     rounds = platform_rounds(samples)
     ongoing, ends = _ongoing(outages), _last_end(outages)
@@ -212,6 +217,10 @@ def status_board(samples: pd.DataFrame, platforms: Sequence[Platform], *,
                    ongoing.get(p.id), ends.get(p.id), official or {})
         for p in platforms
     ]
+    for row in rows:
+        ack = (acks or {}).get(row["incident"]) if row["incident"] else None
+        if ack is not None:
+            row.update(ack_by=ack.by, ack_at=pd.Timestamp(ack.at))
     board = pd.DataFrame(rows, columns=BOARD_COLUMNS)
     order = {name: i for i, name in enumerate(dict.fromkeys(p.provider_name for p in platforms))}
     board["_order"] = board["provider"].map(order)

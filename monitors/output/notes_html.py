@@ -7,14 +7,17 @@ become <br>. Used by the dashboard and the meeting report alike.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from html import escape
+from typing import Any
+
+import pandas as pd
 
 from monitors.analysis.incident_notes import FollowUp
 from monitors.analysis.notes import IncidentRecords
 from monitors.analysis.playbook import Lesson
-from monitors.history.notes import KIND_LABELS, Record
+from monitors.history.notes import KIND_LABELS, Record, incident_id
 from monitors.output import present
 
 CSS = """
@@ -132,3 +135,43 @@ def follow_up_section(follow: FollowUp | None, tz: str) -> str:
                  f"<ul>{items}</ul>")
     return (f'<section class="block"><h2 id="follow-up">What we did / what we learned</h2>'
             f"{table}{stale}</section>")
+
+
+def hover_lines(entry: IncidentRecords | None, tz: str, *, limit: int = 3,
+                chars: int = 90) -> str:
+    """The notes of an incident for a chart's hover: escaped for plotly's HTML subset, each
+    cut to `chars` (the hover is a glance; the History page has the whole note)."""
+    if entry is None or not (entry.notes or entry.ack):
+        return ""
+    lines = [f"<i>{_e(ack_text(entry.ack, tz))}</i>"] if entry.ack else []
+    for record in entry.notes[-limit:]:
+        text = " ".join(record.text.split())
+        text = text if len(text) <= chars else text[: chars - 1] + "…"
+        lines.append(f"✎ {_e(record.by)}: {_e(text)}")
+    if len(entry.notes) > limit:
+        lines.append(f"… and {len(entry.notes) - limit} more on the History page")
+    return "<br>".join(lines)
+
+
+def add_note_hover(fig: Any, frame: pd.DataFrame, entries: Mapping[str, IncidentRecords],
+                   tz: str) -> Any:
+    """The outage timeline (charts.outage_timeline of `frame`) with each bar's notes added to
+    its hover. The timeline draws one trace per severity, its bars in frame order."""
+    if frame.empty or not entries:
+        return fig
+    ids = [incident_id(p, present.to_datetime(s)) for p, s in zip(frame["platform"],
+                                                                  frame["start"], strict=True)]
+    labels = {label: severity for severity, label in present.SEVERITY_LABELS.items()}
+    for trace in fig.data:
+        severity = labels.get(trace.name)
+        if severity is None or trace.customdata is None:
+            continue
+        mine = [i for i, sev in enumerate(frame["severity"]) if sev == severity]
+        if len(mine) != len(trace.customdata):
+            continue  # not the shape expected: leave the hover as it is
+        texts = []
+        for row, text in zip(mine, trace.customdata, strict=True):
+            extra = hover_lines(entries.get(ids[row]), tz)
+            texts.append(f"{text}<br>{extra}" if extra else text)
+        trace.customdata = texts
+    return fig

@@ -51,6 +51,7 @@ CSS = Template("""
 .pp-official .dot.degraded { background: var(--pp-degraded); }
 .pp-official .dot.down { background: var(--pp-down); }
 .pp-note { font-size:.75rem; color:#92400e; margin-top:.25rem; }
+.pp-ack { font-size:.78rem; color:#1e3a8a; font-weight:700; margin-top:.3rem; }
 .pp-summary { display:flex; gap:.5rem; flex-wrap:wrap; margin:.3rem 0 .2rem; }
 .pp-count { border-radius:10px; padding:.35rem .75rem; font-weight:700; font-size:.95rem;
   background:#f1f5f9; color:#0f172a; }
@@ -166,6 +167,7 @@ def tile(row: pd.Series, *, tz: str, now: datetime, quiet: str = "no outage rece
     cause = (f'<div class="pp-meta">Probable cause: {_e(present.cause_text(row["cause"]))}</div>'
              if row["cause"] and status != "up" else "")
     note = f'<div class="pp-note">{_e(row["note"])}</div>' if row["note"] else ""
+    note += _ack(row, tz, now)
     label = present.STATUS_LABELS.get(status, status)
     vendor = "" if compact and row["official_status"] == "up" else _official(row,
                                                                             link=not compact)
@@ -176,6 +178,15 @@ def tile(row: pd.Series, *, tz: str, now: datetime, quiet: str = "no outage rece
             f'<div class="pp-meta">{_e(" · ".join(meta))}</div>'
             f"{surfaces}{cause}{note}"
             f"{vendor}</div>")
+
+
+def _ack(row: pd.Series, tz: str, now: datetime) -> str:
+    """'✋ Ana is on it (since 10:15)' on a tile whose outage someone acknowledged."""
+    by = row.get("ack_by")
+    if not by or not isinstance(by, str):  # set only while its outage is ongoing
+        return ""
+    since = present.short_time(row.get("ack_at"), tz, now)
+    return f'<div class="pp-ack">✋ {_e(by)} is on it (since {_e(since)})</div>'
 
 
 DENSE_AFTER = 7  # more platforms than this: smaller projector tiles, four to a row
