@@ -65,12 +65,14 @@ async def serve(tls_dir: str | None = None) -> None:
 
 
 async def bench(
-    url: str, n: int, concurrency: int, keyword: str, raw: bool = False, fresh: bool = False
+    url: str, n: int, concurrency: int, keyword: str, raw: bool = False, fresh: bool = False,
+    pooled: bool = False,
 ) -> dict[str, float]:
-    """Run n checks, at most `concurrency` at once, on one shared client (or, with `fresh`,
-    a client per check, as the runner does)."""
+    """Run n checks, at most `concurrency` at once, as the runner does: one shared client
+    whose transport opens a new connection per check. `pooled`: httpx's keep-alive pool
+    instead; `fresh`: the old way, a pooled httpx client of its own for every check."""
     ssl_context = make_ssl_context()
-    client = make_client(ssl_context, concurrency=concurrency)
+    client = make_client(ssl_context, concurrency=concurrency, pooled=pooled)
     ctx = ProbeContext(client=client, timeout_s=10.0, ssl_context=ssl_context)
     check = HttpCheck(id="web", url=url, keyword=keyword)
     gate = asyncio.Semaphore(concurrency)
@@ -82,8 +84,8 @@ async def bench(
                 response = await client.get(url)
                 ok = response.status_code == 200
                 return "up" if ok else "down", (time.perf_counter() - start) * 1000
-            if fresh:
-                async with make_client(ssl_context, concurrency=2) as own:
+            if fresh:  # the old way: an httpx client with its own pool for every check
+                async with make_client(ssl_context, concurrency=2, pooled=True) as own:
                     result = await run_check(check, replace(ctx, client=own))
             else:
                 result = await run_check(check, ctx)
@@ -114,7 +116,12 @@ def main() -> int:
     parser.add_argument("--keyword", default="", help="keyword the body must contain")
     parser.add_argument("--raw", action="store_true", help="bare httpx GETs, for comparison")
     parser.add_argument("--fresh", action="store_true",
-                        help="a client per check, as the runner does (default: one shared)")
+                        help="the old way: a pooled httpx client per check (default: as the "
+                        "runner does, one client, a new connection per check)")
+    parser.add_argument("--pooled", action="store_true",
+                        help="one client on httpx's keep-alive pool (connections reused)")
+    parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio",
+                        help="event loop of the checks")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--tls-dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -126,17 +133,22 @@ def main() -> int:
     )
     try:
         port = int(server.stdout.readline())
-        figures = asyncio.run(
-            bench(f"http://127.0.0.1:{port}/", args.n, args.concurrency, args.keyword, args.raw,
-                  args.fresh)
-        )
+        loop = None
+        if args.loop == "uvloop":
+            import uvloop  # lazy: optional dependency, asked for by --loop uvloop
+
+            loop = uvloop.new_event_loop
+        with asyncio.Runner(loop_factory=loop) as runner:
+            figures = runner.run(
+                bench(f"http://127.0.0.1:{port}/", args.n, args.concurrency, args.keyword,
+                      args.raw, args.fresh, args.pooled))
     finally:
         server.terminate()
         server.wait(5)
     what = "bare httpx GETs" if args.raw else "HTTP checks via run_check"
     print(
         f"probe_throughput: {figures['checks']} {what}, concurrency {args.concurrency}, "
-        f"keyword={args.keyword!r}"
+        f"keyword={args.keyword!r}, loop {args.loop}"
     )
     print(f"  up:               {figures['up']}/{figures['checks']}")
     print(f"  wall:             {figures['wall_s']:.2f} s")

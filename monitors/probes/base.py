@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import ssl
 import time
@@ -11,6 +12,7 @@ from typing import Annotated
 import httpx
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from monitors.probes.transport import FreshTransport
 from monitors.timeutil import parse_duration
 from monitors.vocabulary import Status
 
@@ -60,7 +62,7 @@ class ProbeContext:
 
     client: httpx.AsyncClient  # shared; limits, user agent, redirect cap set once
     timeout_s: float  # hard bound for the whole check
-    ssl_context: ssl.SSLContext = field(default_factory=ssl.create_default_context)
+    ssl_context: ssl.SSLContext = field(default_factory=lambda: make_ssl_context())
     max_body_bytes: int = MAX_BODY_BYTES
     user_agent: str = DEFAULT_USER_AGENT
 
@@ -81,11 +83,26 @@ class CheckBase(BaseModel):
     note: str = Field("", description="Where the endpoint and its expectation came from.")
 
 
+# Loading the system CAs costs ~10 ms and ~1 MB a context, so a context is built once per
+# CA bundle (and rebuilt when the bundle file changes) and shared by every check and round.
+_SSL_CONTEXTS: dict[tuple[str | None, int, int], ssl.SSLContext] = {}
+
+
 def make_ssl_context(ca_bundle: str | None = None) -> ssl.SSLContext:
-    """Build the verifying TLS context probes use (system CAs, or a given CA bundle)."""
-    context = (
-        ssl.create_default_context(cafile=ca_bundle) if ca_bundle else ssl.create_default_context()
-    )
+    """The verifying TLS context probes use (system CAs, or a given CA bundle), built once per
+    bundle and reused; connections stay fresh, so every check still does a full handshake."""
+    try:
+        stat = os.stat(ca_bundle) if ca_bundle else None
+    except OSError:
+        stat = None  # let ssl raise its own error below
+    key = (ca_bundle, stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0)
+    context = _SSL_CONTEXTS.get(key)
+    if context is None:
+        context = (ssl.create_default_context(cafile=ca_bundle) if ca_bundle
+                   else ssl.create_default_context())
+        if len(_SSL_CONTEXTS) >= 8:
+            _SSL_CONTEXTS.clear()
+        _SSL_CONTEXTS[key] = context
     return context
 
 
@@ -94,16 +111,25 @@ def make_client(
     user_agent: str = DEFAULT_USER_AGENT,
     max_redirects: int = 5,
     concurrency: int = 32,
+    *,
+    pooled: bool = False,
 ) -> httpx.AsyncClient:
-    """Create the one AsyncClient a round shares (TLS verified, no env proxies, capped)."""
+    """Create the one AsyncClient a round shares (TLS verified, no env proxies, capped).
+
+    Every request opens a new connection (transport.FreshTransport), so each check measures
+    DNS, connect and TLS; `pooled=True` gives httpx's keep-alive pool instead (benches only).
+    """
+    context = ssl_context or make_ssl_context()
+    transport = None if pooled else FreshTransport(context)
     return httpx.AsyncClient(
-        verify=ssl_context or make_ssl_context(),
+        verify=context,
         headers={"User-Agent": user_agent, "Accept": "*/*"},
         max_redirects=max_redirects,
         follow_redirects=False,
         trust_env=False,  # a monitor must not silently route through a proxy from the env
         limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
         timeout=httpx.Timeout(30.0),
+        transport=transport,
     )
 
 

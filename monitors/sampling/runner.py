@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import ssl
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ import httpx
 
 from monitors import verdict
 from monitors.config import Monitor, Platform
-from monitors.probes import HTTP_KINDS, PROBES, AnyCheck
+from monitors.probes import PROBES, AnyCheck
 from monitors.probes.base import (
     OfficialInfo,
     ProbeContext,
@@ -77,38 +78,33 @@ def control_check(control: str) -> HttpCheck | TcpCheck:
     )
 
 
+@functools.lru_cache(maxsize=64)
+def _control(control: str) -> HttpCheck | TcpCheck:
+    """control_check(), built once per control (checks are frozen; a round needs no copy)."""
+    return control_check(control)
+
+
+def _controls(controls: Sequence[str]) -> list[HttpCheck | TcpCheck]:
+    return [_control(c) for c in controls]
+
+
 def _slot(moment: datetime) -> datetime:
     """A UTC datetime truncated to milliseconds (the Parquet ts precision)."""
     return moment.replace(microsecond=moment.microsecond - moment.microsecond % 1000)
 
 
-
-
-@dataclass(frozen=True, slots=True)
-class _Gate:
-    """The round's concurrency bound, and whether each HTTP check gets a client of its own."""
-
-    slots: asyncio.Semaphore
-    fresh_clients: bool
-
-
-async def _gated(check: AnyCheck, ctx: ProbeContext, gate: _Gate) -> ProbeResult:
-    async with gate.slots:
-        if not gate.fresh_clients or check.kind not in HTTP_KINDS:
-            return await run_check(check, ctx)
-        # A client per check: every round measures DNS, connect and TLS afresh (a pooled
-        # keep-alive connection would hide a platform whose DNS just broke), and a tiny pool
-        # keeps httpcore's bookkeeping cheap: ~1 ms CPU per check instead of 3-4 ms on one
-        # pool of 32-64 connections (bench/probe_throughput.py --fresh).
-        async with make_client(ctx.ssl_context, ctx.user_agent, concurrency=2) as client:
-            return await run_check(check, replace(ctx, client=client))
+async def _gated(check: AnyCheck, ctx: ProbeContext, slots: asyncio.Semaphore) -> ProbeResult:
+    # One client serves the round: its transport opens a new connection for every request
+    # (probes/transport.py), so every check still measures DNS, connect and TLS afresh.
+    async with slots:
+        return await run_check(check, ctx)
 
 
 CHECK_SPACING_S = 0.25  # a platform's checks never start in the same instant
 
 
 async def _probe_platform(
-    platform: Platform, offset_s: float, ctx: ProbeContext, gate: _Gate,
+    platform: Platform, offset_s: float, ctx: ProbeContext, slots: asyncio.Semaphore,
     politeness: Politeness | None = None, spacing_s: float = 0.0,
 ) -> tuple[datetime, list[ProbeResult]]:
     """Start a platform's checks at its slot, `spacing_s` apart; (slot start, results)."""
@@ -116,22 +112,23 @@ async def _probe_platform(
         await asyncio.sleep(offset_s)
     ts = _slot(utcnow())
     results = await asyncio.gather(*(
-        _polite(platform, check, i * spacing_s, ctx, gate, politeness, ts)
+        _polite(platform, check, i * spacing_s, ctx, slots, politeness, ts)
         for i, check in enumerate(platform.checks)))
     return ts, list(results)
 
 
 async def _polite(platform: Platform, check: AnyCheck, delay_s: float, ctx: ProbeContext,
-                  gate: _Gate, politeness: Politeness | None, ts: datetime) -> ProbeResult:
+                  slots: asyncio.Semaphore, politeness: Politeness | None,
+                  ts: datetime) -> ProbeResult:
     """One check, unless the platform refused it lately (politeness.py)."""
     if delay_s > 0:
         await asyncio.sleep(delay_s)
     if politeness is None:
-        return await _gated(check, ctx, gate)
+        return await _gated(check, ctx, slots)
     planned = politeness.plan(platform.id, check, ts)
     if isinstance(planned, ProbeResult):
         return planned
-    result = await _gated(planned, ctx, gate)
+    result = await _gated(planned, ctx, slots)
     return politeness.observe(platform.id, check, planned, result, ts)
 
 
@@ -203,18 +200,17 @@ async def _run_all(
     ctx: ProbeContext,
     concurrency: int,
     spread_s: float,
-    fresh_clients: bool = False,
     politeness: Politeness | None = None,
 ) -> tuple[list[ProbeResult], list[tuple[datetime, list[ProbeResult]]]]:
     """Controls first, then every platform at its offset; all bounded by one semaphore."""
-    gate = _Gate(asyncio.Semaphore(concurrency), fresh_clients)
-    control_tasks = [asyncio.ensure_future(_gated(control_check(c), ctx, gate)) for c in controls]
+    slots = asyncio.Semaphore(concurrency)
+    control_tasks = [asyncio.ensure_future(_gated(c, ctx, slots)) for c in _controls(controls)]
     count = max(len(platforms), 1)
     most = max((len(p.checks) for p in platforms), default=1)
     spacing = min(CHECK_SPACING_S, spread_s / count / most) if spread_s > 0 else 0.0
     platform_tasks = [
         asyncio.ensure_future(
-            _probe_platform(p, i * spread_s / count, ctx, gate, politeness, spacing))
+            _probe_platform(p, i * spread_s / count, ctx, slots, politeness, spacing))
         for i, p in enumerate(platforms)
     ]
     control_results = await asyncio.gather(*control_tasks)
@@ -251,8 +247,7 @@ async def run_round(
     meter = overload.LagMeter().start()
     try:
         control_results, platform_results = await _run_all(
-            platforms, monitor.controls, ctx, monitor.concurrency, spread_s, own_client,
-            politeness,
+            platforms, monitor.controls, ctx, monitor.concurrency, spread_s, politeness,
         )
     finally:
         lag = await meter.stop()

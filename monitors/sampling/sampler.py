@@ -26,7 +26,7 @@ from monitors.history import recorded
 from monitors.history import state as statefile
 from monitors.history.datadir import lock_failure
 from monitors.history.store import store_for
-from monitors.sampling import heartbeat, overload, runner
+from monitors.sampling import eventloop, heartbeat, overload, runner
 from monitors.sampling.changelog import ChangeLog
 from monitors.sampling.politeness import Politeness
 from monitors.timeutil import utcnow
@@ -121,7 +121,7 @@ class Sampler:
             flush_rows=self.monitor.flush_rows,
             storage_endpoint=self.endpoint,
         )
-        self._loop = asyncio.new_event_loop()
+        self._loop = eventloop.new_event_loop()
         self._loop_thread = threading.Thread(
             target=self._loop.run_forever, name="pulse-probes", daemon=True
         )
