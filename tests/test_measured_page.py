@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +22,7 @@ from monitors.analysis.measure_window import measure_analysis
 from monitors.config import load_settings
 from monitors.history import uploads
 from monitors.history.store import open_store
+from monitors.output import measured_export as export_columns
 
 APP = str(ROOT / "dashboard.py")
 GA4 = ROOT / "examples" / "series" / "synthetic-ga4-hourly.csv"
@@ -151,3 +156,36 @@ def test_a_file_that_is_not_a_series_is_refused_in_one_line(demo_env):
     assert any(e.value == "Not kept: fake.parquet: not a Parquet file (no PAR1 header)"
                for e in at.error)
     assert uploads.list_uploads(open_store(str(demo_env))) == []
+
+
+# ------------------------------------------------------------------ CSV export (CLI)
+def _export(data: Path, what: str) -> list[dict]:
+    done = subprocess.run(
+        [sys.executable, "-m", "monitors", "export", "--what", what, "--since", "90d",
+         "--config", str(demo_config_path(data)), "--data", str(data)],
+        capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return list(csv.DictReader(io.StringIO(done.stdout)))
+
+
+def test_the_incidents_export_has_measured_columns_filled_where_measured(demo_data):
+    data, truth = demo_data
+    rows = _export(data, "incidents")
+    assert set(export_columns.HEADER) <= set(rows[0])
+    meta = [r for r in rows if r["platform"] == "instagram" and float(r["duration_s"]) > 5 * 3600]
+    (row,) = meta
+    low, high = float(row["measured_revenue_loss_low"]), float(row["measured_revenue_loss_high"])
+    (true,) = [t for t in truth["incidents"] if t["platform"] == "instagram"
+               and t["metric"] == "revenue" and t["loss"] > 500]
+    assert low <= true["loss"] <= high and row["measured_synthetic"] == "true"
+    assert row["measured_revenue_net"] and row["measured_orders_loss"]
+    unmeasured = next(r for r in rows if r["platform"] == "discord")  # no series
+    assert all(unmeasured[c] == "" for c in export_columns.HEADER)
+
+
+def test_the_uptime_export_has_each_platforms_measured_figures(demo_data):
+    data, _ = demo_data
+    rows = {r["platform"]: r for r in _export(data, "uptime")}
+    assert float(rows["instagram"]["measured_revenue_loss"]) > 0
+    assert rows["instagram"]["measured_ad_spend_loss"] == ""  # no ad spend series
+    assert rows["x"]["measured_revenue_loss"] == "" and rows["x"]["measured_synthetic"] == ""

@@ -11,8 +11,9 @@ import pandas as pd
 import pyarrow as pa
 
 from monitors.analysis.incidents import Outage
+from monitors.analysis.measured import Measurement
 from monitors.config import Platform
-from monitors.output import present, tables
+from monitors.output import measured_export, present, tables
 from monitors.timeutil import Window
 
 # A spreadsheet treats a cell starting with one of these as a formula (OWASP CSV injection).
@@ -102,13 +103,16 @@ def _round(value: float | None, digits: int = 2) -> float | None:
 
 
 def incident_rows(outages: Sequence[Outage], platforms: Sequence[Platform],
-                  tz: str, notes: Mapping[str, str] | None = None) -> pd.DataFrame:
+                  tz: str, notes: Mapping[str, str] | None = None,
+                  measurement: Measurement | None = None) -> pd.DataFrame:
     """One export row per outage, newest first, with UTC and local times; `notes`: the team's
-    notes per incident id as one text (analysis/notes.py notes_text)."""
+    notes per incident id as one text (analysis/notes.py notes_text); the measured columns
+    (measured_export.py) from `measurement`, empty without one."""
     names = {p.id: p.name for p in platforms}
     notes = notes or {}
     records = []
-    for o in sorted(outages, key=lambda o: o.start, reverse=True):
+    ordered = sorted(outages, key=lambda o: o.start, reverse=True)
+    for o in ordered:
         imp = o.impact
         end_s = _round((o.end - o.start).total_seconds(), 3) if o.end else None
         records.append({
@@ -134,19 +138,23 @@ def incident_rows(outages: Sequence[Outage], platforms: Sequence[Platform],
     frame["end_utc"] = _utc_iso(frame["end"])
     frame["end_local"] = _local_iso(frame["end"], tz)
     frame["detected_at_utc"] = _utc_iso(frame["detected_at"])
-    return neutralise(frame[INCIDENT_HEADER])
+    measured = measured_export.incident_columns(measurement, ordered)
+    return neutralise(pd.concat([frame[INCIDENT_HEADER], measured], axis=1))
 
 
 def uptime_rows(summary: dict, platforms: Sequence[Platform], window: Window,
-                tz: str) -> pd.DataFrame:
-    """One export row per platform for the window (summary JSON in), with its bounds."""
+                tz: str, measurement: Measurement | None = None) -> pd.DataFrame:
+    """One export row per platform for the window (summary JSON in), with its bounds and
+    the measured columns (empty without a measurement)."""
     frame = tables.window_summary(summary, platforms)
     start, end = pd.Series([window.start]), pd.Series([window.end])
     frame["window_start_utc"] = _utc_iso(start)[0]
     frame["window_start_local"] = _local_iso(start, tz)[0]
     frame["window_end_utc"] = _utc_iso(end)[0]
     frame["window_end_local"] = _local_iso(end, tz)[0]
-    return neutralise(frame[UPTIME_HEADER])
+    measured = measured_export.platform_columns(measurement, list(frame["platform"]))
+    return neutralise(pd.concat([frame[UPTIME_HEADER].reset_index(drop=True), measured],
+                                axis=1))
 
 
 def to_csv(frame: pd.DataFrame) -> str:

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from monitors import history
 from monitors.analysis import incident_notes, loaders, summary
+from monitors.analysis.measure_window import measure_analysis
 from monitors.config import Settings
 from monitors.output import charts, export, images, present, report_html, tables
 from monitors.output.export import neutralise, safe_cell
@@ -41,17 +42,21 @@ def _in(batch, column: str, values: Sequence[str]):
 
 def incidents_csv(settings: Settings, where: loaders.Scope) -> str:
     """Outages overlapping the window as CSV text."""
-    found = loaders.outages(settings, where)
+    analysis = loaders.analysis(settings, where)
+    found = analysis.outages
     rows = export.incident_rows(found, settings.platforms, settings.business.timezone,
-                                notes=incident_notes.notes_texts(settings, found))
+                                notes=incident_notes.notes_texts(settings, found),
+                                measurement=measure_analysis(settings, analysis))
     return export.to_csv(rows)
 
 
 def uptime_csv(settings: Settings, where: loaders.Scope) -> str:
     """Uptime per platform for the window as CSV text."""
-    summary = loaders.summary(settings, where)
-    rows = export.uptime_rows(summary, loaders.selected(settings, where.platforms),
-                              where.window, settings.business.timezone)
+    analysis = loaders.analysis(settings, where)
+    rows = export.uptime_rows(summary.summary_json(analysis),
+                              loaders.selected(settings, where.platforms), where.window,
+                              settings.business.timezone,
+                              measurement=measure_analysis(settings, analysis))
     return export.to_csv(rows)
 
 
