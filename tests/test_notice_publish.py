@@ -264,3 +264,14 @@ def test_the_notice_goes_to_an_s3_prefix_in_single_puts_with_content_types(s3, t
     assert publish(store, clear, previous=first)
     assert json.loads(store.read_bytes("notice.json"))["state"] == "working"
     assert published_fingerprint(open_store(prefix, endpoint)) == published_fingerprint(store)
+
+
+def test_a_typo_in_notice_platforms_is_a_warning(tmp_path, capsys):
+    data, site = tmp_path / "data", tmp_path / "site"
+    _history_now(data)
+    config = tmp_path / "pulse.toml"
+    config.write_text(OUTAGE_CONFIG.replace("[notice]\n", '[notice]\nplatforms = ["instagarm"]\n'))
+    code = main(["notice", "--config", str(config), "--data", str(data), "-o", str(site)])
+    captured = capsys.readouterr()
+    assert code == 0 and "notice.platforms: no platform has the id 'instagarm'" in captured.err
+    assert captured.out.startswith("working: All our channels are working normally.")

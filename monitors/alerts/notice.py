@@ -51,6 +51,12 @@ def notice_store(settings: Settings, target: str | None = None) -> Store:
     return open_store(location, endpoint)
 
 
+def unknown_platforms(settings: Settings) -> list[str]:
+    """Ids in `[notice] platforms` that no configured platform has (a typo shows nothing)."""
+    known = {p.id for p in settings.platforms}
+    return [pid for pid in settings.config.notice.platforms if pid not in known]
+
+
 def write_text(store: Store, rel: str, text: str) -> None:
     """Write one file so no reader sees half of it: temp file, fsync and rename in a folder
     (Store.write); one PUT with its content type on an object store."""
@@ -156,6 +162,8 @@ def attach(sampler: Sampler, settings: Settings) -> NoticeHook | None:
     """Keep the customer notice current beside a started sampler when `[notice] to` is set."""
     if not settings.config.notice.to:
         return None
+    if unknown := unknown_platforms(settings):
+        log.warning("notice.platforms: no platform has the id %s", ", ".join(map(repr, unknown)))
     try:
         hook = NoticeHook(sampler, settings)
     except Exception:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from monitors.alerts.notice import notice_from_history, notice_store, publish
+from monitors.alerts.notice import (
+    notice_from_history,
+    notice_store,
+    publish,
+    unknown_platforms,
+)
 from monitors.config import Settings
 from monitors.config_notice import notice_location
 from monitors.output.notice_render import FILES, render_json
@@ -24,6 +29,9 @@ def cli_notice(args, settings: Settings) -> int:
     except ValueError as exc:
         print(f"error: -o: {exc}", file=sys.stderr)
         return 2
+    if unknown := unknown_platforms(settings):
+        print(f"warning: notice.platforms: no platform has the id "
+              f"{', '.join(map(repr, unknown))}", file=sys.stderr)
     notice = notice_from_history(settings)
     publish(notice_store(settings, target), notice)
     if getattr(args, "json", False):
