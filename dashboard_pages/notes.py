@@ -158,8 +158,9 @@ def _ack_ui(settings: Settings, ongoing: list[Outage], tz: str,
 
 
 def _review_ui(settings: Settings, recent: list[Outage], tz: str, now: datetime) -> None:
-    with st.expander(f"Review after the outage ({len(recent)} not reviewed yet)",
-                     icon=":material/rate_review:", expanded=True):
+    with st.container(border=True):
+        st.markdown(f"**Review after the outage** ({len(recent)} not reviewed yet): what "
+                    "worked from the playbook, what didn't, and the lesson for next time.")
         by_id = {o.id: o for o in recent}
         picked = st.selectbox("Outage", list(by_id), key="review_incident",
                               format_func=lambda i: _label(by_id[i], tz, None)
@@ -188,7 +189,8 @@ def _review_ui(settings: Settings, recent: list[Outage], tz: str, now: datetime)
 
 def playbook_lessons_ui(view: PlaybookView) -> None:
     """A playbook's last review date and the lessons from reviews after its outages."""
-    st.markdown(notes_html.lessons_html(view.lessons, view.reviewed), unsafe_allow_html=True)
+    st.markdown(notes_html.CSS + notes_html.lessons_html(view.lessons, view.reviewed),
+                unsafe_allow_html=True)
 
 
 def acks(settings: Settings, outages: Sequence[Outage]) -> dict:

@@ -107,7 +107,7 @@ def test_i_am_on_it_shows_on_the_tile_and_the_review_form_saves(page, served):
     ack.get_by_role("button", name="I'm on it").click()
     tile = page.locator('.pp-tile[data-platform="instagram"] .pp-ack')
     tile.wait_for()
-    assert f"Cy {IMG} is on it" in tile.inner_text()
+    assert f"Cy {IMG} is on it since" in tile.inner_text()
     _inert(page)
     review = page.locator("[data-testid='stForm']").filter(has_text="Lesson for the playbook")
     review.get_by_label("Lesson for the playbook").fill("Top up the SMS credits <b>now</b>")

@@ -60,17 +60,18 @@ def months_for(start: datetime, end: datetime) -> list[str]:
 
 
 def latest(records: Iterable[Record]) -> tuple[list[Record], dict[str, list[Record]]]:
-    """(the newest revision of each record that is not withdrawn, every revision per id)."""
+    """(the newest revision of each record that is not withdrawn, in the order the records were
+    first written; every revision per id, oldest first)."""
     history: dict[str, list[Record]] = {}
     for record in records:
         history.setdefault(f"{record.type}:{record.record}", []).append(record)
-    newest = []
-    for key, revisions in history.items():
+    newest, first = [], {}
+    for revisions in history.values():
         revisions.sort(key=lambda r: (r.revision, r.at, r.file))
-        history[key] = revisions
+        first[revisions[-1].file] = (revisions[0].at, revisions[0].file)
         if not revisions[-1].deleted:
             newest.append(revisions[-1])
-    newest.sort(key=lambda r: (r.at, r.file))
+    newest.sort(key=lambda r: first[r.file])  # in the order written: an edit keeps its place
     return newest, {k.split(":", 1)[1]: v for k, v in history.items()}
 
 

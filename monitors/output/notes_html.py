@@ -36,7 +36,7 @@ CSS = """
 .pp-notes .pp-n-text { font-size:.92rem; color:#0f172a; white-space:normal;
   overflow-wrap:anywhere; margin-top:.1rem; }
 .pp-notes .pp-empty { color:#64748b; font-size:.85rem; }
-.pp-ack { font-size:.8rem; margin-top:.3rem; color:#1e3a8a; font-weight:700; }
+.pp-notes .pp-n-ack { font-size:.85rem; margin:.1rem 0 .3rem; color:#1e3a8a; font-weight:700; }
 </style>
 """
 
@@ -88,7 +88,7 @@ def incident_notes_html(entry: IncidentRecords | None, tz: str) -> str:
         return '<div class="pp-notes"><div class="pp-empty">No notes yet.</div></div>'
     parts = []
     if entry.ack is not None:
-        parts.append(f'<div class="pp-ack">{_e(ack_text(entry.ack, tz))}</div>')
+        parts.append(f'<div class="pp-n-ack">{_e(ack_text(entry.ack, tz))}</div>')
     parts.extend(note_html(r, tz, revisions=len(entry.revisions.get(r.record, [r])))
                  for r in entry.notes)
     parts.extend(review_html(r, tz) for r in entry.reviews)
@@ -147,7 +147,7 @@ def hover_lines(entry: IncidentRecords | None, tz: str, *, limit: int = 3,
     for record in entry.notes[-limit:]:
         text = " ".join(record.text.split())
         text = text if len(text) <= chars else text[: chars - 1] + "…"
-        lines.append(f"✎ {_e(record.by)}: {_e(text)}")
+        lines.append(f"• {_e(record.by)}: {_e(text)}")
     if len(entry.notes) > limit:
         lines.append(f"… and {len(entry.notes) - limit} more on the History page")
     return "<br>".join(lines)

@@ -51,7 +51,9 @@ CSS = Template("""
 .pp-official .dot.degraded { background: var(--pp-degraded); }
 .pp-official .dot.down { background: var(--pp-down); }
 .pp-note { font-size:.75rem; color:#92400e; margin-top:.25rem; }
-.pp-ack { font-size:.78rem; color:#1e3a8a; font-weight:700; margin-top:.3rem; }
+.pp-ack { font-size:.8rem; color:#1e3a8a; font-weight:700; margin-top:.35rem;
+  background:#eff6ff; border:1px solid #bfdbfe; border-radius:8px; padding:.15rem .5rem; }
+.pp-ack span { font-weight:500; color:#3b5bab; }
 .pp-summary { display:flex; gap:.5rem; flex-wrap:wrap; margin:.3rem 0 .2rem; }
 .pp-count { border-radius:10px; padding:.35rem .75rem; font-weight:700; font-size:.95rem;
   background:#f1f5f9; color:#0f172a; }
@@ -181,12 +183,12 @@ def tile(row: pd.Series, *, tz: str, now: datetime, quiet: str = "no outage rece
 
 
 def _ack(row: pd.Series, tz: str, now: datetime) -> str:
-    """'✋ Ana is on it (since 10:15)' on a tile whose outage someone acknowledged."""
+    """'Ana is on it since 10:15' on a tile whose outage someone acknowledged."""
     by = row.get("ack_by")
     if not by or not isinstance(by, str):  # set only while its outage is ongoing
         return ""
     since = present.short_time(row.get("ack_at"), tz, now)
-    return f'<div class="pp-ack">✋ {_e(by)} is on it (since {_e(since)})</div>'
+    return f'<div class="pp-ack">{_e(by)} is on it <span>since {_e(since)}</span></div>'
 
 
 DENSE_AFTER = 7  # more platforms than this: smaller projector tiles, four to a row
