@@ -22,7 +22,7 @@ from pydantic import BaseModel, SecretStr  # noqa: E402
 from pydantic.fields import FieldInfo  # noqa: E402
 from pydantic_core import PydanticUndefined  # noqa: E402
 
-from monitors import config, config_notice  # noqa: E402
+from monitors import config, config_notice, config_series  # noqa: E402
 from monitors.probes import KINDS  # noqa: E402
 from monitors.probes.base import CheckBase  # noqa: E402
 from monitors.timeutil import parse_duration  # noqa: E402
@@ -33,6 +33,10 @@ OUTPUT = ROOT / "docs" / "configuration.md"
 SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("[monitor]", config.Monitor, "How the sampler samples and where history lives."),
     ("[business]", config.Business, "The business profile used for impact and display."),
+    ("[[business.series]]", config_series.BusinessSeries,
+     "The business's own numbers (a CSV or Parquet export), for measured impact "
+     "(docs/measured-impact.md)."),
+    ("[business.measured]", config_series.Measured, "How measured impact is computed."),
     ("[[platforms]]", config.Platform,
      "Platforms to monitor. An id of a built-in platform replaces it; a new id is added "
      "after the catalog, in file order."),
