@@ -136,8 +136,24 @@ def describe(beat: dict | None, now: datetime | None = None) -> str:
         )
     own = " · own network OFFLINE" if beat.get("vantage_offline") else ""
     return (
-        f"sampler running on {beat.get('vantage')}, last round {format_duration(age or 0)} ago{own}"
+        f"sampler running on {beat.get('vantage')}, last round {format_duration(age or 0)} ago"
+        f"{own}{_load_text(beat)}"
     )
+
+
+def _count(beat: dict, key: str) -> int:
+    value = beat.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _load_text(beat: dict) -> str:
+    """' · 3 rounds skipped, 2 overloaded (their timeouts recorded unknown)', or ''."""
+    parts = []
+    if skipped := _count(beat, "missed_rounds"):
+        parts.append(f"{skipped} round{'s' if skipped > 1 else ''} skipped")
+    if overloaded := _count(beat, "overloaded_rounds"):
+        parts.append(f"{overloaded} overloaded (their timeouts recorded unknown)")
+    return f" · {', '.join(parts)}" if parts else ""
 
 
 def status_report(beat: dict | None, now: datetime | None = None) -> dict:

@@ -56,7 +56,10 @@ class _SamplerCollector(Collector):
             value=len(stats.get("lasting_refusals", ())),
         )
         yield CounterMetricFamily(
-            "pulse_rounds_missed", "Rounds skipped.", value=stats["missed_rounds"]
+            "pulse_rounds_missed",
+            "Rounds skipped: schedule slots that got no round (the previous one still ran, or "
+            "the machine was too busy or asleep).",
+            value=stats["missed_rounds"],
         )
         yield GaugeMetricFamily(
             "pulse_round_lateness_seconds",
