@@ -10,7 +10,9 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
+import pandas as pd
 import pytest
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
@@ -23,6 +25,7 @@ from monitors.config import load_settings
 from monitors.history import uploads
 from monitors.history.store import open_store
 from monitors.output import measured_export as export_columns
+from monitors.output import measured_html, measured_view, report
 
 APP = str(ROOT / "dashboard.py")
 GA4 = ROOT / "examples" / "series" / "synthetic-ga4-hourly.csv"
@@ -189,3 +192,36 @@ def test_the_uptime_export_has_each_platforms_measured_figures(demo_data):
     assert float(rows["instagram"]["measured_revenue_loss"]) > 0
     assert rows["instagram"]["measured_ad_spend_loss"] == ""  # no ad spend series
     assert rows["x"]["measured_revenue_loss"] == "" and rows["x"]["measured_synthetic"] == ""
+
+
+# ------------------------------------------------------------------ the meeting report
+def test_the_report_shows_measured_beside_estimated_with_the_demo_label(demo_data):
+    data, _ = demo_data
+    settings = load_settings(str(demo_config_path(data)), str(data))
+    page = report.build_report(settings, "90d", with_images=False)
+    section = page[page.index("<h2>Measured impact</h2>"):]
+    section = section[:section.index("</section>")]
+    assert "DEMO data: the measured figures come from made-up series" in section
+    assert "<th>Estimated (assumed)</th><th>Measured (your numbers)</th>" in section
+    assert "(likely $" in section or "(likely -$" in section
+    assert "[platforms.impact]" in section and "revenue_per_hour = " in section
+    assert page.index("<h2>Estimated impact</h2>") < page.index("<h2>Measured impact</h2>")
+
+
+def test_the_report_section_escapes_series_labels_and_problems():
+    hostile = '<img src=x onerror="alert(1)">'
+    found = measured_view.MeasuredSummary(
+        comparison=pd.DataFrame([{"Platform": "Instagram", "Figure": "Lost sales (net)",
+                                  "Estimated (assumed)": "£10", "Measured (your numbers)":
+                                  "£12 (likely £5–£20)", "From": hostile}]),
+        lines=[], calibration=[hostile], toml=f"# {hostile}", synthetic=hostile,
+        problems=[f"{hostile}.csv: row 3, column 'x': not a number"])
+    html = measured_html.section(found)
+    assert "<img" not in html and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+    assert measured_html.section(None) == ""
+
+
+def test_without_series_the_report_has_no_measured_section(tmp_path):
+    settings = load_settings(str(ROOT / "tests" / "data" / "loopback.toml"), str(tmp_path))
+    nothing = SimpleNamespace(outages=[], until=None, impacts={})
+    assert not settings.business.series and report._measured(settings, nothing, []) is None

@@ -14,9 +14,9 @@ import pyarrow.compute as pc
 
 from monitors import history
 from monitors.analysis import incident_notes, loaders, summary
-from monitors.analysis.measure_window import measure_analysis
+from monitors.analysis.measure_window import measure_analysis, suggestions
 from monitors.config import Settings
-from monitors.output import charts, export, images, present, report_html, tables
+from monitors.output import charts, export, images, measured_view, present, report_html, tables
 from monitors.output.export import neutralise, safe_cell
 from monitors.timeutil import Window, utcnow
 
@@ -92,7 +92,18 @@ def report_data(analysis, previous: dict, platforms, settings: Settings, *, labe
         values=tables.value_table(platforms, currency),
         synthetic=loaders.is_synthetic(settings),
         follow_up=incident_notes.follow_up(settings, analysis.outages, platforms, now=now),
+        measured=_measured(settings, analysis, platforms),
     )
+
+
+def _measured(settings: Settings, analysis, platforms) -> measured_view.MeasuredSummary | None:
+    """The report's measured section: None when the business gave no series."""
+    measurement = measure_analysis(settings, analysis)
+    if measurement is None:
+        return None
+    return measured_view.summarise(
+        measurement, analysis.impacts, platforms, settings.business.currency,
+        suggestions(settings, measurement), demo=loaders.is_synthetic(settings))
 
 
 def gather(settings: Settings, where: loaders.Scope, *, label: str,

@@ -12,7 +12,8 @@ from string import Template
 import pandas as pd
 
 from monitors.analysis.incident_notes import FollowUp
-from monitors.output import charts, notes_html, present
+from monitors.output import charts, measured_html, notes_html, present
+from monitors.output.measured_view import MeasuredSummary
 from monitors.timeutil import Window
 
 
@@ -37,6 +38,7 @@ class ReportData:
     notes: list[str] = field(default_factory=list)
     synthetic: bool = False
     follow_up: FollowUp | None = None  # the team's notes and reviews, stale playbooks
+    measured: MeasuredSummary | None = None  # measured_view.summarise(); None: no series
 
 
 CSS = Template("""
@@ -109,7 +111,7 @@ html, body, .pill, .bar, .bar > span, .card, .badge {
   a { color: inherit; text-decoration: none; }
   footer { break-inside: avoid; }
 }
-""").substitute(**charts.STATUS_COLORS, font=charts.FONT)
+""").substitute(**charts.STATUS_COLORS, font=charts.FONT) + measured_html.CSS
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 
@@ -254,6 +256,7 @@ def render(data: ReportData) -> str:
 <section class="block"><h2>Estimated impact</h2>
 {_figure(data, "impact", "Estimated cost per platform: lost revenue, lost leads and ad spend.")}
 </section>
+{measured_html.section(data.measured)}
 <section class="page"><h2 id="incidents">Incident list</h2>
 {_incident_section(data)}
 {_provider_section(data)}</section>
