@@ -84,7 +84,7 @@ def _json_strings(value) -> list[str]:
     ("..5555", "affected", "Our Instagram channel is affected right now."),
     ("??????", "working", "All our channels are working normally."),  # own network offline
     ("RRRRRR", "working", "All our channels are working normally."),  # refused us
-    ("XXXX??", "working", "All our channels are working normally."),  # can't see it now
+    ("XXXX??", "affected", "Our Instagram channel is affected right now."),  # nobody saw it recover
     (".....X", "working", "All our channels are working normally."),  # a blip
     ("XXXXX.", "affected", "Our Instagram channel is affected right now."),  # recovering
     ("XXXX..", "working", "All our channels are working normally."),  # closed
@@ -103,13 +103,14 @@ def test_the_notice_follows_the_live_verdicts(pattern, state, words):
         assert "Reach us" not in page and "affected" not in page and "slow" not in page
 
 
-def test_unknown_or_refused_during_an_open_outage_reads_working():
+def test_unknown_or_refused_during_an_open_outage_holds_its_severity():
     states = customer_states([{"platform": "a", "status": "unknown"},
                               {"platform": "b", "status": "refused"},
                               {"platform": "c", "status": "up"},
                               {"platform": "d", "status": "degraded"}],
                              {"a": "down", "b": "down", "c": "down", "d": "down"})
-    assert states == {"a": "working", "b": "working", "c": "affected", "d": "slow"}
+    assert states == {"a": "affected", "b": "affected", "c": "affected", "d": "slow"}
+    assert customer_states([{"platform": "a", "status": "unknown"}], {}) == {"a": "working"}
 
 
 # ------------------------------------------------------------------ contacts

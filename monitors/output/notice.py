@@ -3,8 +3,8 @@
 What customers see is a platform's *state* (working, slow, affected), its configured text
 and the contacts to use instead. Nothing else reaches the notice: no latency, cause, check,
 vantage or money figure is ever passed to the builder, so none can leak into its output.
-Unknown and refused are "working" for customers: the monitor not seeing a platform is not
-news for them.
+Unknown and refused are "working" for customers — the monitor not seeing a platform is not
+news for them — unless an outage is open: then its severity holds until it closes.
 """
 
 from __future__ import annotations
@@ -73,14 +73,19 @@ def customer_states(board: Iterable[Mapping], ongoing: Mapping[str, str]) -> dic
     2. With one, the latest verdict says how bad it is now (down -> affected, degraded ->
        slow); while it recovers (up, not yet closed) it keeps the outage's severity, so the
        notice changes when the outage closes and not on every good round.
-    3. Unknown or refused is working, outage or not: the monitor not seeing is not news.
+    3. Unknown or refused without an open outage is working: the monitor not seeing is not
+       news. With one (the monitor's own network dropped, or the platform started refusing
+       us mid-outage) the outage's severity holds: customers are never told "all working"
+       about a platform nobody has seen recover.
     """
     states: dict[str, State] = {}
     for row in board:
         pid, status = str(row["platform"]), str(row["status"])
         severity = ongoing.get(pid)
-        if severity is None or status in ("unknown", "refused"):
+        if severity is None:
             states[pid] = "working"
+        elif status in ("unknown", "refused"):
+            states[pid] = customer_state(severity)
         elif status in _FROM_VERDICT:
             states[pid] = _FROM_VERDICT[status]
         else:
