@@ -21,7 +21,8 @@ sync_api = pytest.importorskip("playwright.sync_api")
 SCRIPT = "<script>window.__pp_xss = 1</script>"
 IMG = '<img src=x onerror="window.__pp_xss = 2">'
 FORMULA = '=HYPERLINK("http://evil.example/?x=1","Click")'
-HOSTILE = f"{SCRIPT} {IMG} {FORMULA} esc\x1b[31m nul\x00 lone \ud800 end " + "w" * 2500
+LINK = "[click me](javascript:window.__pp_xss=3) **loud**\n\n# heading"
+HOSTILE = f"{SCRIPT} {IMG} {FORMULA} {LINK} esc\x1b[31m nul\x00 lone \ud800 end " + "w" * 2500
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +80,8 @@ def test_hostile_notes_show_as_text_on_the_incident_and_never_run(page, served):
     assert "Paused the Instagram ads" in text
     assert SCRIPT in text and IMG in text and FORMULA in text  # shown literally
     assert f"{IMG}Mallory" in text
+    assert "[click me](javascript:" in text and "**loud**" in text  # Markdown stays text
+    assert block.locator("a, strong, h1").count() == 0
     assert "\x1b" not in text and "\ufffd" in text  # control removed, lone surrogate replaced
     note = block.locator(".pp-n-text").nth(1).inner_text()
     assert len(note) <= notes.TEXT_MAX
