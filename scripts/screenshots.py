@@ -21,6 +21,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import support_browser as browser  # noqa: E402
 import support_dashboard as story  # noqa: E402
+import support_measured  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from monitors.output import report  # noqa: E402
@@ -100,10 +101,53 @@ def printed_report(settings, now: datetime, chrome, folder: Path) -> None:
         print(target.relative_to(ROOT))
 
 
+def measured(chrome_factory, folder: Path) -> None:
+    """The Impact page with measured figures and the report's measured section, on the
+    demo's data (90 days and its DEMO sales series)."""
+    data = folder / "demo"
+    settings, _ = support_measured.build_demo(data)
+    with browser.serve(data, support_measured.demo_config_path(data)) as url:
+        chrome = chrome_factory()
+        page = chrome.new_page(viewport={"width": 1600, "height": 1000})
+        page.goto(url + "/impact?window=90d")
+        page.wait_for_selector(".js-plotly-plot", timeout=90_000)
+        browser.wait_idle(page)
+        page.get_by_text("Measured from your own numbers").scroll_into_view_if_needed()
+        page.wait_for_selector("[data-testid='stCode']", timeout=90_000)
+        page.wait_for_timeout(2000)
+        height = page.evaluate(
+            "() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+        page.set_viewport_size({"width": 1600, "height": int(height) + 40})
+        page.wait_for_timeout(1500)
+        box = page.get_by_text("Measured from your own numbers").bounding_box()
+        target = OUT / "impact-measured.png"
+        page.screenshot(path=str(target), full_page=True,
+                        clip={"x": 0, "y": max(0, box["y"] - 260), "width": 1600,
+                              "height": min(1900, int(height) - max(0, box["y"] - 260))})
+        print(target.relative_to(ROOT))
+        page.close()
+        html = folder / "report-measured.html"
+        html.write_text(report.build_report(settings, "90d"), encoding="utf-8")
+        page = chrome.new_page(viewport={"width": 1200, "height": 1000})
+        page.goto(html.as_uri())
+        section = page.locator("section.measured")
+        target = OUT / "report-measured.png"
+        section.screenshot(path=str(target))
+        print(target.relative_to(ROOT))
+        page.close()
+
+
 def main() -> int:
-    """Build the history, serve the dashboard, capture each page and the printed report."""
+    """Build the history, serve the dashboard, capture each page and the printed report
+    (`screenshots.py measured`: only the measured-impact ones)."""
     OUT.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC)
+    if sys.argv[1:] == ["measured"]:
+        with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
+            chrome = browser.launch(pw)
+            measured(lambda: chrome, Path(tmp))
+            chrome.close()
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         settings = build(data, now)
@@ -111,6 +155,7 @@ def main() -> int:
             chrome = browser.launch(pw)
             dashboard(url, chrome)
             printed_report(settings, now, chrome, Path(tmp))
+            measured(lambda: chrome, Path(tmp))
             chrome.close()
     return 0
 

@@ -222,3 +222,13 @@ def test_the_series_version_changes_when_an_upload_or_its_mapping_arrives(tmp_pa
     uploads.save_mapping(store, kept, {"time": "hour", "metric": "revenue",
                                        "platform": "instagram"})
     assert before != middle != uploaded.series_version(settings, store)
+
+
+def test_the_chart_opens_on_the_largest_measured_loss():
+    small = _incident("instagram", "revenue", T0, True)
+    big = _incident("facebook", "revenue", T0 - timedelta(days=9), True)
+    big = IncidentMeasure(**{**{f: getattr(big, f) for f in big.__slots__},
+                             "loss": Range(900.0, 700.0, 1100.0)})
+    measurement = Measurement(incidents=[small, big], baselines={
+        ("instagram", "revenue"): object(), ("facebook", "revenue"): object()})
+    assert [i for i, _ in measured_view.chart_choices(measurement, NAMES, "UTC")] == [1, 0]

@@ -155,8 +155,9 @@ def incident_rows(measurement: Measurement | None, names: Mapping[str, str], tz:
 
 def chart_choices(measurement: Measurement | None, names: Mapping[str, str],
                   tz: str) -> list[tuple[int, str]]:
-    """(index into measurement.incidents, label) of every incident with a baseline to draw,
-    measured ones first, newest first."""
+    """(index into measurement.incidents, label) of every incident with a baseline to draw:
+    measured ones first, the largest measured loss first (the one a meeting asks about),
+    then newest first."""
     if measurement is None:
         return []
     choices = []
@@ -167,8 +168,9 @@ def chart_choices(measurement: Measurement | None, names: Mapping[str, str],
                  f"{present.local_time(m.start, tz, '%d %b %H:%M')} · "
                  f"{WHAT.get(m.metric, m.metric).lower()}")
         choices.append((index, label + ("" if m.trusted else f" ({NOT_ENOUGH})"), m))
-    choices.sort(key=lambda c: (not c[2].trusted, -c[2].start.timestamp(),
-                                c[2].metric != "revenue"))
+    choices.sort(key=lambda c: (not c[2].trusted, c[2].metric != "revenue",
+                                -(c[2].loss.value if c[2].loss else 0.0),
+                                -c[2].start.timestamp()))
     return [(index, label) for index, label, _ in choices]
 
 
