@@ -99,3 +99,17 @@ def test_the_sampler_reads_acknowledgements_without_loading_pandas(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout) == {"by": "Dee", "loaded": []}
+
+
+def test_the_alert_playbook_carries_the_lessons_of_past_reviews(tmp_path):
+    settings = make_settings(data=str(tmp_path / "data"), playbooks={"instagram": {
+        "fallbacks": ["email"], "steps": ["Pause Instagram ads"]}})
+    earlier = make_outage("instagram", start=T0 - timedelta(days=20),
+                          end=T0 - timedelta(days=20) + 30 * MIN)
+    notes.write(open_store(settings.data), notes.make(
+        "review", incident=earlier.id, platform="instagram", start=earlier.start,
+        end=earlier.end, by="Ana", at=earlier.end + 60 * MIN, worked="email",
+        didnt="nobody had the ads login", lesson="Keep the ads login in the shared vault"))
+    (event,), _ = _run({}, [make_outage("instagram")], T0 + 5 * MIN, settings)
+    day = (earlier.end + 60 * MIN).date().isoformat()
+    assert f"Lesson from {day}: Keep the ads login in the shared vault" in event.body

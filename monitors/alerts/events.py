@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from monitors.alerts import messages
-from monitors.analysis.notes import ack_for, months_for
+from monitors.analysis.notes import ack_for, lessons_by_platform, months_for
 from monitors.analysis.playbook import states_from_outages
 from monitors.config import Settings
 from monitors.history import notes as store_notes
@@ -78,6 +78,7 @@ class _Round:
     current: Mapping[str, Outage]  # ongoing outage per platform
     outages: Sequence[Outage]
     acks: Mapping[str, store_notes.Record] = field(default_factory=dict)  # per platform
+    reviews: Mapping[str, Sequence[store_notes.Record]] | None = None  # per platform; lazy
 
 
 def events_from_state(
@@ -89,12 +90,15 @@ def events_from_state(
     settings: Settings,
     vantage: str | None = None,
     acks: Mapping[str, store_notes.Record] | None = None,
+    reviews: Mapping[str, Sequence[store_notes.Record]] | None = None,
 ) -> tuple[list[AlertEvent], dict[str, Any]]:
     """Compare the alert state with the detected outages; return (events to send, new state).
 
     `acks`: the acknowledgement ("I'm on it") per platform of its ongoing outage; None reads
     them from the data folder's notes (only when an outage is ongoing: a listing and the new
     files). An acknowledged outage gets no reminders; its next message says who is on it.
+    `reviews` (per platform; None: read when a message is written) put the lessons of past
+    reviews under the playbook in the message.
 
     1. The monitor's own network: offline -> `vantage_offline` once; back -> `vantage_online`.
        While offline, platform states are frozen (samples are unknown, nothing resolves).
@@ -110,11 +114,13 @@ def events_from_state(
     events = _vantage_events(state, vantage, vantage_offline, now, settings)
     if not vantage_offline:
         current = _ongoing(outages)
-        if acks is None:
+        if acks is None:  # from the data folder: the reviews too, when a message needs them
             acks = read_acks(settings, current, now)
+        elif reviews is None:
+            reviews = {}  # given acknowledgements (tests): nothing is read from disk
         context = _Round(
             settings, now, states_from_outages(outages, settings.platforms), current,
-            outages, acks,
+            outages, acks, reviews,
         )
         events += _merge_providers(_platform_events(state["platforms"], context), context)
     if len(events) > DIGEST_AFTER:
@@ -136,6 +142,20 @@ def read_acks(settings: Settings, current: Mapping[str, Outage], now: datetime
         return {}
     found = {pid: ack_for(o, records, now=now) for pid, o in current.items()}
     return {pid: ack for pid, ack in found.items() if ack is not None}
+
+
+def _reviews(context: _Round) -> Mapping[str, Sequence[store_notes.Record]]:
+    """The reviews per platform: given, or read once per round when a message needs them."""
+    if context.reviews is not None:
+        return context.reviews
+    try:
+        records = store_notes.read(store_for(context.settings), types=("review",))
+    except (OSError, ValueError) as exc:
+        log.warning("alerts: reviews unreadable (%s)", type(exc).__name__)
+        records = []
+    found = lessons_by_platform(records)
+    object.__setattr__(context, "reviews", found)  # frozen: remembered for this round only
+    return found
 
 
 def _clean(previous: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -229,7 +249,7 @@ def _outage_event(
         key += f":r{entry['reminders']}"
     text = messages.outage_message(
         outage, context.settings, context.states, context.now, reminder=reminder,
-        ack=context.acks.get(outage.platform),
+        ack=context.acks.get(outage.platform), reviews=_reviews(context),
     )
     return AlertEvent(kind, key, (outage.platform,), *text, severity=severity,
                       provider=outage.provider, since=outage.start, reminder=reminder)
@@ -289,7 +309,7 @@ def _provider_opened(
     new = [e.platforms[0] for e in group if not e.reminder]
     title, body, summary = messages.provider_message(
         provider, down, new, context.settings, context.states, context.now, reminder=reminder,
-        acks=context.acks,
+        acks=context.acks, reviews=_reviews(context),
     )
     return AlertEvent("provider", _joined_key("provider:", group),
                       tuple(o.platform for o in down), title, body, summary, severity="down",

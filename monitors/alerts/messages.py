@@ -107,9 +107,12 @@ def _and(names: Sequence[str]) -> str:
 
 
 def playbook_section(
-    platform_ids: Sequence[str], settings: Settings, states: Mapping[str, str], now: datetime
+    platform_ids: Sequence[str], settings: Settings, states: Mapping[str, str], now: datetime,
+    reviews: Mapping[str, Sequence[Record]] | None = None,
 ) -> list[str]:
-    """'What to do' lines: each configured playbook, and one default plan for the others."""
+    """'What to do' lines: each configured playbook (with the lessons of its reviews), and one
+    default plan for the others."""
+    reviews = reviews or {}
     platforms = [p for p in (_platform(settings, i) for i in platform_ids) if p is not None]
     own = [p for p in platforms if p.playbook.fallbacks or p.playbook.steps]
     rest = [p for p in platforms if p not in own]
@@ -120,7 +123,8 @@ def playbook_section(
         ))
     lines: list[str] = []
     for platform in own:
-        view = playbook_for(platform, settings.platforms, states, today=now.date())
+        view = playbook_for(platform, settings.platforms, states, today=now.date(),
+                            reviews=reviews.get(platform.id, ()))
         heading = "What to do:" if len(own) == 1 else f"What to do for {platform.name}:"
         lines.extend([heading, *(f"  {line}" for line in playbook_lines(view))])
     return lines
@@ -134,6 +138,7 @@ def footer(settings: Settings) -> list[str]:
 def outage_message(
     outage: Outage, settings: Settings, states: Mapping[str, str], now: datetime, *,
     reminder: bool = False, ack: Record | None = None,
+    reviews: Mapping[str, Sequence[Record]] | None = None,
 ) -> tuple[str, str, str]:
     """(title, body, one-line summary) for an outage that opened, changed or is still on."""
     name = display_name(settings, outage.platform)
@@ -143,7 +148,7 @@ def outage_message(
     body = [
         *outage_facts(outage, settings, now, ack),
         "",
-        *playbook_section([outage.platform], settings, states, now),
+        *playbook_section([outage.platform], settings, states, now, reviews),
         *footer(settings),
     ]
     summary = f"{title} since {when(outage.start, settings)}"
@@ -178,6 +183,7 @@ def provider_message(
     provider: str, outages: Sequence[Outage], new: Sequence[str], settings: Settings,
     states: Mapping[str, str], now: datetime, *, reminder: bool = False,
     acks: Mapping[str, Record] | None = None,
+    reviews: Mapping[str, Sequence[Record]] | None = None,
 ) -> tuple[str, str, str]:
     """(title, body, summary) naming every platform of a provider that is down together."""
     acks = acks or {}
@@ -191,7 +197,8 @@ def provider_message(
         lines.append(f"{display_name(settings, outage.platform)}{tag}:")
         lines.extend(f"  {fact}" for fact in outage_facts(outage, settings, now,
                                                            acks.get(outage.platform)))
-    lines.extend(playbook_section([o.platform for o in outages], settings, states, now))
+    lines.extend(playbook_section([o.platform for o in outages], settings, states, now,
+                                  reviews))
     return title, "\n".join([*lines, *footer(settings)]), title
 
 
