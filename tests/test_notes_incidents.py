@@ -199,3 +199,18 @@ def test_a_note_follows_its_incident_when_a_re_detection_moves_the_start(january
     assert [n.text for n in placed[id_of(first)].notes] == ["early view"]
     assert placed[id_of(second)].ack.by == "Ben"
     assert all(n.text != "long ago" for e in placed.values() for n in e.notes)
+
+
+def test_ack_on_a_live_outage_is_stored_and_listed(data_dir, tmp_path, capsys):
+    start = (utcnow() - timedelta(minutes=30)).replace(second=0, microsecond=0)
+    write_history(str(data_dir), rounds("." * 20 + "X" * 9, start=start))
+    config = tmp_path / "pulse.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    args = ["--config", str(config), "--data", str(data_dir)]
+    (ident,) = _ids(capsys, args)
+    code, out, err = run(capsys, "ack", ident, "--by", "Ana", *args)
+    assert (code, err) == (0, "") and "Ana is on it" in out and "reminders for it stop" in out
+    code, out, _ = run(capsys, "note", ident, "--list", *args)
+    assert code == 0 and "Ana is on it (since" in out and "No notes yet." in out
+    (record,) = notes.read(store_for(load_settings(str(config), str(data_dir))))
+    assert (record.type, record.incident, record.end) == ("ack", ident, None)
