@@ -7,6 +7,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from dashboard_pages import measured
+from dashboard_pages import notes as notes_ui
 from dashboard_pages.data import (
     Filters,
     cached_analysis,
@@ -15,9 +17,9 @@ from dashboard_pages.data import (
     figure,
     summary_of,
 )
-from monitors.analysis import loaders, summary
+from monitors.analysis import incident_notes, loaders, summary
 from monitors.config import Settings
-from monitors.output import charts, page, present, report, strips, tables
+from monitors.output import charts, notes_html, page, present, report, strips, tables
 from monitors.timeutil import utcnow
 
 
@@ -50,9 +52,11 @@ def history_page(settings: Settings, f: Filters) -> None:
     frame = tables.incident_frame(result.outages, platforms, now=now)
     shown = (key, f.window, f.platforms, f.vantages, page.minute(now))
     st.markdown("##### Outage timeline")
-    st.plotly_chart(figure("timeline", shown, lambda: charts.outage_timeline(
+    st.plotly_chart(figure("timeline", (*shown, incident_notes.notes_version(settings)),
+                           lambda: notes_html.add_note_hover(charts.outage_timeline(
         frame, tz=tz, start=f.window.start, end=f.window.end,
-        platforms=[p.name for p in platforms])), key="timeline")
+        platforms=[p.name for p in platforms]), frame,
+        notes_ui.timeline_notes(settings, result.outages), tz)), key="timeline")
     # a week or two of days fits beside the uptime table; a month or more needs the width
     wide = f.window.seconds > 15 * 86400
     left, right = st.columns([3, 2]) if not wide else (st.container(), st.container())
@@ -84,6 +88,7 @@ def history_page(settings: Settings, f: Filters) -> None:
             st.caption("Several platforms of one provider at once:")
             st.dataframe(together.drop(columns=["Ongoing"]), hide_index=True,
                          key="provider_incidents")
+        notes_ui.history_notes_ui(settings, result.outages)
     latency_ui(settings, f, key, platforms)
 
 
@@ -167,6 +172,7 @@ def impact_page(settings: Settings, f: Filters) -> None:
     else:
         incidents_ui(frame, tz, currency, key="impact_incidents",
                      columns=["Platform", "Started", "Duration", "Severity", "Cause", "Impact"])
+    measured.measured_ui(settings, f, result)
     st.markdown("##### This window vs the previous one")
     st.dataframe(tables.period_comparison(this, before, currency).drop(
         columns=["_this", "_previous"]), hide_index=True, key="comparison")
