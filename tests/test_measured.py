@@ -187,3 +187,20 @@ def test_calibration_says_what_the_data_suggest_beside_each_assumption():
     share = found["recapture"]
     assert share.low <= 0.3 <= share.high
     assert "off_hours_weight" in found
+
+
+def test_calibration_keeps_quiet_where_the_data_cannot_tell():
+    # one outage (a recapture share needs two) and weeks that swing from a fifth to three
+    # times the usual: the mean per hour is known too loosely to advise on
+    sc = scenario(12)
+    values = sc.series.values.copy()
+    week = (values.index - values.index[0]).days // 7
+    values *= np.where(week % 2 == 0, 0.2, 3.0)
+    swinging = LoadedSeries(**{**sc.series.__dict__, "values": values})
+    platform = Platform(id="instagram", name="Instagram",
+                        checks=[{"id": "web", "kind": "tcp", "host": "127.0.0.1", "port": 9}])
+    result = measure(SeriesSet((swinging,)), sc.outages, BUSINESS)
+    found = {s.field for s in calibrate(result, {"instagram": platform}, BUSINESS)}
+    assert "recapture" not in found and "revenue_per_hour" not in found
+    steady = {s.field for s in calibrate(measured(sc), {"instagram": platform}, BUSINESS)}
+    assert "revenue_per_hour" in steady  # the same shop without the swings: advice

@@ -128,7 +128,9 @@ def _fit(
     outages the monitor never saw), then one STL fit."""
     residual = np.where(clean, y - _neighbours(np.where(clean, y, np.nan), period), np.nan)
     scale = _scale(residual, local, period)
-    far = clean & (np.abs(residual) > HOUR_HARD * scale)
+    # an hour far *below* its neighbours is an outage nobody saw; one far above is a big
+    # order (sales are skewed: flagging those would pull a small shop's baseline down)
+    far = clean & (residual < -HOUR_HARD * scale)
     if period == 168:  # whole days far off, though no hour alone is
         day = ((local.asi8 - local[0].normalize().value) // (86400 * 10**9)).astype(np.int64)
         sums = np.bincount(day, np.nan_to_num(residual))
@@ -154,10 +156,13 @@ def _scale(residual: np.ndarray, local: pd.DatetimeIndex, period: int) -> np.nda
 
 
 def _mad(values: np.ndarray) -> float:
+    """Robust spread: the MAD, or — for sparse counts, where most deviations are 0 and the
+    MAD collapses — the mean absolute deviation (both scaled to a normal's sd)."""
     values = values[np.isfinite(values)]
     if len(values) < 5:
         return float("nan")
-    return float(1.4826 * np.median(np.abs(values - np.median(values))))
+    deviation = np.abs(values - np.median(values))
+    return float(max(1.4826 * np.median(deviation), 1.2533 * deviation.mean()))
 
 
 def _neighbours(y: np.ndarray, period: int) -> np.ndarray:

@@ -4,7 +4,9 @@ Beside each assumption — `revenue_per_hour`, `leads_per_hour`, `ad_spend_per_d
 `recapture` and the business-wide `off_hours_weight` — the value the last 90 days of data
 suggest, with a 95 % range, a sentence for people and a TOML snippet to adopt it.
 Ranges come from the spread of weekly figures (weeks as blocks keep the hour-to-hour
-correlation honest); outage and recapture hours are left out, as in the baseline.
+correlation honest); outage and recapture hours are left out, as in the baseline. A value
+the data know too loosely (a range wider than half of it, a recapture share known no
+better than ±20 points) is not suggested: "between 0 % and 100 %" is no advice.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from monitors.config import Business, Platform
 LOOKBACK = pd.Timedelta(days=90)
 MIN_WEEKS = 3
 MIN_OUTAGES = 2  # measured outages before a recapture share is suggested
+MAX_SHARE_RANGE = 0.4  # a recapture share known no better than this is not suggested
+MAX_RELATIVE_RANGE = 0.5  # nor a value whose 95 % range is wider than half of it
 _FIELDS = {"revenue": "revenue_per_hour", "leads": "leads_per_hour",
            "ad_spend": "ad_spend_per_day"}
 
@@ -67,8 +71,8 @@ def calibrate(
             found = _per_business_hour(baseline, clean, business)
             if metric == "revenue" and found is not None:
                 off_ratios.append(_off_ratio(baseline, clean, business))
-        if found is None:
-            continue
+        if found is None or not _tight(*found):
+            continue  # nothing sold, or too noisy to advise
         value, low, high = found
         field = _FIELDS[metric]
         out.append(_suggest(platform, field, getattr(platform.impact, field), value, low, high,
@@ -86,6 +90,11 @@ def calibrate(
             toml=f"[business]\noff_hours_weight = {round(value, 2)}",
             basis="revenue series, business hours against the rest"))
     return out
+
+
+def _tight(value: float, low: float, high: float) -> bool:
+    """Whether a figure is known well enough to advise on."""
+    return value > 0 and (high - low) / 2 <= MAX_RELATIVE_RANGE * value
 
 
 def _recent_clean(baseline: Baseline) -> np.ndarray | None:
@@ -163,6 +172,8 @@ def _recapture(measurement: Measurement, platforms: Mapping[str, Platform],
         share = float(np.clip(found.recaptured.value / found.loss.value, 0, 1))
         low = float(np.clip(found.recaptured.low / found.loss.high, 0, 1))
         high = float(np.clip(found.recaptured.high / max(found.loss.low, 1e-9), 0, 1))
+        if high - low > MAX_SHARE_RANGE:
+            continue  # "somewhere between 0 % and 100 %" is no advice
         basis = f"{found.label}, {found.measured} outages"
         out.append(_suggest(platform, "recapture", platform.impact.recapture, share, low, high,
                             business, basis, found.synthetic))
