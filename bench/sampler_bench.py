@@ -26,6 +26,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from monitors.config import Config, Settings, merge_platforms
 from monitors.sampling.sampler import Sampler
 
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "status_pages"
+DEFAULT_BODY = b'{"error": {"message": "ok"}, "status": {"indicator": "none"}, "url": "x"}'
+_ORGS = ["fbs", "ads-manager", "marketing-api", "graph-api", "facebook-login", "fb-ig-shops",
+         "ig-messenger", "whatsapp-business-api", "messenger"]
+# Real status payloads by path, so the status checks parse what they would in production
+# (a body they cannot parse is cheaper than the real thing, and recorded unknown).
+STATUS_BODIES = {
+    "/api/v2/summary.json": (FIXTURES / "statuspage_discord_operational.json").read_bytes(),
+    "/api/v2.0.0/current": (FIXTURES / "slack_current_ok.json").read_bytes(),
+    "/data/orgs.json": json.dumps([
+        {"id": org, "name": org, "services": [
+            {"id": i, "name": f"Service {i}", "status": "No known issues"} for i in range(6)]}
+        for org in _ORGS]).encode(),
+}
+
 
 def _serve(ready: mp.Queue, ca_dir: str) -> None:
     """Child process: HTTP, HTTPS and DNS servers on 127.0.0.1 answering everything."""
@@ -49,7 +64,7 @@ def _serve(ready: mp.Queue, ca_dir: str) -> None:
             pass
 
         def do_GET(self) -> None:
-            body = b'{"error": {"message": "ok"}, "status": {"indicator": "none"}} ok'
+            body = STATUS_BODIES.get(self.path.split("?", 1)[0], DEFAULT_BODY)
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -106,6 +121,8 @@ def localize_check(check: dict, ports: dict) -> dict:
             check["expect_status"] = [200]
             check.pop("keyword", None)
             check.pop("json_field", None)
+        check.pop("page_id", None)  # every status page is served from one local host
+        check.pop("fallback_urls", None)
     elif kind == "dns":
         check.update(nameserver="127.0.0.1", port=ports["dns"], record="A")
     elif kind in ("tcp", "tls"):
@@ -160,7 +177,7 @@ def rss_mb() -> float:
 
 def measure(settings: Settings, seconds: float) -> dict:
     """Run the sampler for `seconds`; report CPU, RSS, rounds and lateness."""
-    sampler = Sampler(settings).start()
+    sampler = Sampler(settings, own_process=True).start()  # as `monitors run` does
     time.sleep(min(5.0, seconds / 4))  # let imports and the first round settle
     cpu0, wall0, rounds0 = time.process_time(), time.monotonic(), sampler.stats.rounds
     checks0 = sampler.stats.checks_ok + sampler.stats.checks_failed

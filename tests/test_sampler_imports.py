@@ -1,5 +1,6 @@
 """The sampler process imports nothing it does not use: after rounds, flushes and a
-compaction hand-off (a child process), pandas, DuckDB and plotly are still not loaded."""
+compaction hand-off (a child process), pandas, DuckDB and plotly are still not loaded, nor
+httpx's command-line tool (click, rich, pygments)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import textwrap
 from conftest import ROOT
 from support_sampler import Target, http_platform, write_config
 
-HEAVY = ("pandas", "duckdb", "plotly", "streamlit", "kaleido")
+HEAVY = ("pandas", "duckdb", "plotly", "streamlit", "kaleido",
+         "click", "rich", "pygments")  # httpx's command-line tool (probes/_httpx.py)
 
 
 def test_the_sampler_never_loads_pandas_duckdb_or_plotly(tmp_path):

@@ -109,7 +109,7 @@ def cli_run(args, settings: Settings) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    sampler = Sampler(settings)
+    sampler = Sampler(settings, own_process=True)  # the process samples and nothing else
     metrics = None
     if getattr(args, "metrics_port", None) is not None:
         metrics_host = getattr(args, "metrics_host", None) or "127.0.0.1"

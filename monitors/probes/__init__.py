@@ -14,6 +14,7 @@ from typing import Annotated, Any, Union
 
 from pydantic import Field
 
+import monitors.probes._httpx  # noqa: F401  (first: httpx without its command-line tool)
 from monitors.probes import dns, http, statuspage, tcp, tls
 from monitors.probes.base import CheckBase, ProbeContext, ProbeResult
 from monitors.probes.dns import DnsCheck

@@ -1,4 +1,5 @@
-"""The probe loop: uvloop where it is installed (a third less CPU per check), else asyncio's.
+"""The sampler process: its probe loop — uvloop where it is installed (a third less CPU per
+check), else asyncio's — and, when sampling is the process's only job, its allocator.
 
 uvloop is an optional dependency (requirements.txt, not on Windows). `PULSE_LOOP=asyncio`
 forces the standard loop, for comparison or if uvloop misbehaves somewhere.
@@ -9,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import os
+
+import pyarrow
 
 
 def loop_name() -> str:
@@ -25,3 +28,10 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
 
         return uvloop.new_event_loop()
     return asyncio.new_event_loop()
+
+
+def lean_process() -> None:
+    """Tune a process whose only job is sampling: Arrow allocates from the system allocator
+    (its default, mimalloc, keeps arenas of its own: several MB more RSS for the small
+    batches a sampler flushes; bench/README.md). Process-wide, so not for the dashboard."""
+    pyarrow.set_memory_pool(pyarrow.system_memory_pool())

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -81,8 +82,12 @@ class _Stats:
 class Sampler:
     """Runs rounds of checks on a schedule and writes them to the history."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, *, own_process: bool = False):
+        """`own_process`: sampling is this process's only job (`monitors run`), so process-wide
+        settings may be tuned for it (Arrow's allocator); not for a sampler inside the
+        dashboard."""
         self.settings = settings
+        self.own_process = own_process
         self.monitor = settings.monitor
         self.data = settings.data
         self.vantage = settings.monitor.vantage
@@ -127,12 +132,15 @@ class Sampler:
             target=self._loop.run_forever, name="pulse-probes", daemon=True
         )
         self._loop_thread.start()
-        self._scheduler = BackgroundScheduler(timezone=UTC)
+        if self.own_process:
+            eventloop.lean_process()
+        groups = group_by_interval(self.settings.platforms, self.monitor.interval)
+        # a round job per interval, flush and compaction: more threads only add malloc arenas
+        self._scheduler = BackgroundScheduler(
+            timezone=UTC, executors={"default": ThreadPoolExecutor(len(groups) + 2)})
         self._scheduler.add_listener(self._on_missed, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
         now = utcnow()
-        for interval, platforms in group_by_interval(
-            self.settings.platforms, self.monitor.interval
-        ).items():
+        for interval, platforms in groups.items():
             self._anchors[interval] = time.monotonic()
             self._scheduler.add_job(
                 self._round_job,
