@@ -4,8 +4,15 @@ Loopback only: every URL, host and nameserver of the catalog is pointed at local
 (HTTP, HTTPS with a trustme CA, TCP, and a dnslib DNS server) run in a separate process, so
 their CPU is not counted against the sampler.
 
-    python bench/sampler_bench.py catalog [--seconds 120] [--interval 60]
+    python bench/sampler_bench.py catalog [--seconds 120] [--interval 60] [--runs 3]
     python bench/sampler_bench.py load [--checks 1000] [--interval 10] [--seconds 60]
+        [--runs 3] [--burner off|on|both]
+
+Each run is a fresh process (so RSS is that run's own). CPU is getrusage (user + system, all
+threads) over the measured window, printed next to wall time with the load average; with
+several runs, min / median / max. `--burner both` interleaves runs without and with busy
+processes on every core, and counts the checks recorded as platform failures (down or
+degraded) under the burner that the runs without it recorded as up.
 """
 
 from __future__ import annotations
@@ -15,14 +22,18 @@ import json
 import multiprocessing as mp
 import os
 import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.burner import Burner
 from monitors.config import Config, Settings, merge_platforms
 from monitors.sampling.sampler import Sampler
 
@@ -175,40 +186,70 @@ def rss_mb() -> float:
     return float("nan")
 
 
-def measure(settings: Settings, seconds: float) -> dict:
-    """Run the sampler for `seconds`; report CPU, RSS, rounds and lateness."""
-    sampler = Sampler(settings, own_process=True).start()  # as `monitors run` does
+def _cpu_s() -> float:
+    """User + system CPU seconds of this process, every thread (getrusage)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _tally(sampler: Sampler) -> tuple[Counter, Counter]:
+    """Count every sample by (status, error), and platform failures by platform/check."""
+    statuses: Counter = Counter()
+    failures: Counter = Counter()
+
+    def hook(found) -> None:
+        for row in found.samples:
+            statuses[f"{row['status']}/{row['error'] or ''}"] += 1
+            if row["status"] in ("down", "degraded"):
+                failures[f"{row['platform']}/{row['check']}"] += 1
+
+    sampler.add_hook(hook)
+    return statuses, failures
+
+
+def measure(settings: Settings, seconds: float, burn: bool = False) -> dict:
+    """Run the sampler for `seconds` (with busy processes on every core when `burn`); report
+    CPU (getrusage) next to wall time, RSS, rounds, skipped rounds, lateness and every
+    sample's status."""
+    sampler = Sampler(settings, own_process=True)  # as `monitors run` does
+    statuses, failures = _tally(sampler)
+    sampler.start()
     time.sleep(min(5.0, seconds / 4))  # let imports and the first round settle
-    cpu0, wall0, rounds0 = time.process_time(), time.monotonic(), sampler.stats.rounds
-    checks0 = sampler.stats.checks_ok + sampler.stats.checks_failed
-    peak = rss_mb()
-    end = wall0 + seconds
-    while time.monotonic() < end:
-        time.sleep(1.0)
-        peak = max(peak, rss_mb())
-    cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
-    checks = sampler.stats.checks_ok + sampler.stats.checks_failed - checks0
-    stats = sampler.stats
-    sampler.stop()
+    burner = Burner().start() if burn else None
+    try:
+        load0 = os.getloadavg()[0]
+        cpu0, wall0, rounds0 = _cpu_s(), time.monotonic(), sampler.stats.rounds
+        checks0 = sampler.stats.checks_ok + sampler.stats.checks_failed
+        statuses.clear()
+        failures.clear()
+        peak = rss_mb()
+        end = wall0 + seconds
+        while time.monotonic() < end:
+            time.sleep(1.0)
+            peak = max(peak, rss_mb())
+        cpu, wall = _cpu_s() - cpu0, time.monotonic() - wall0
+        checks = sampler.stats.checks_ok + sampler.stats.checks_failed - checks0
+        stats = sampler.stats
+        sampler.stop()
+    finally:
+        if burner:
+            burner.stop()
     return {
-        "wall_s": round(wall, 1), "rounds": stats.rounds - rounds0, "checks": checks,
+        "burner": burn, "wall_s": round(wall, 1), "cpu_s": round(cpu, 2),
+        "load_avg_1m": [round(load0, 2), round(os.getloadavg()[0], 2)],
+        "rounds": stats.rounds - rounds0, "checks": checks,
         "cpu_pct_of_core": round(100 * cpu / wall, 3),
         "cpu_ms_per_check": round(1000 * cpu / checks, 3) if checks else None,
         "rss_mb_peak": round(peak, 1), "late_rounds_gt_1s": stats.late_rounds,
         "missed_rounds": stats.missed_rounds, "max_lateness_s": round(stats.max_lateness_s, 3),
-        "checks_failed_total": stats.checks_failed,
+        "max_loop_lag_s": stats.max_loop_lag_s, "overloaded_rounds": stats.overloaded_rounds,
+        "statuses": dict(statuses), "platform_failures": dict(failures),
         "ru_maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
 
-def main() -> None:
-    """Parse arguments, run one scenario, print JSON."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("scenario", choices=["catalog", "load"])
-    parser.add_argument("--seconds", type=float, default=120)
-    parser.add_argument("--interval", type=float)
-    parser.add_argument("--checks", type=int, default=1000)
-    args = parser.parse_args()
+def run_once(args: argparse.Namespace) -> dict:
+    """One scenario in this process: local servers, the sampler, the figures."""
     proc, ports, ca = start_servers()
     data = tempfile.mkdtemp(prefix="pulse-bench-data-")
     try:
@@ -217,13 +258,78 @@ def main() -> None:
         else:
             settings = load_settings_for(ports, data, args.checks, args.interval or 10)
         n_checks = sum(len(p.checks) for p in settings.platforms)
-        result = {"scenario": args.scenario, "platforms": len(settings.platforms),
-                  "checks_per_round": n_checks, "interval_s": settings.monitor.interval,
-                  **measure(settings, args.seconds)}
-        print(json.dumps(result, indent=2))
+        return {"scenario": args.scenario, "platforms": len(settings.platforms),
+                "checks_per_round": n_checks, "interval_s": settings.monitor.interval,
+                **measure(settings, args.seconds, args.burn)}
     finally:
         proc.terminate()
 
 
+def _spread(values: list) -> str:
+    values = [v for v in values if v is not None]
+    if not values:
+        return "-"
+    return f"{min(values):g} / {statistics.median(values):g} / {max(values):g}"
+
+
+def _summary(runs: list[dict]) -> None:
+    """min / median / max per burner setting, and the failures only the burner brought."""
+    for burn in (False, True):
+        chosen = [r for r in runs if r["burner"] == burn]
+        if not chosen:
+            continue
+        print(f"\n{'with' if burn else 'without'} the CPU burner, {len(chosen)} runs "
+              "(min / median / max):")
+        for key in ("cpu_ms_per_check", "cpu_pct_of_core", "rss_mb_peak", "missed_rounds",
+                    "late_rounds_gt_1s", "max_lateness_s", "max_loop_lag_s",
+                    "overloaded_rounds"):
+            print(f"  {key:22s} {_spread([r[key] for r in chosen])}")
+        failures = [sum(r["platform_failures"].values()) for r in chosen]
+        print(f"  {'platform failures':22s} {_spread(failures)}")
+        print(f"  load average (start, end): {[r['load_avg_1m'] for r in chosen]}")
+    quiet = [r for r in runs if not r["burner"]]
+    if quiet and len(quiet) < len(runs):
+        seen = set().union(*(r["platform_failures"] for r in quiet))
+        ours = [sum(n for key, n in r["platform_failures"].items() if key not in seen)
+                for r in runs if r["burner"]]
+        print(f"\nchecks recorded as platform failures under the burner that the runs "
+              f"without it recorded as up: {ours} (per burner run)")
+
+
+def main() -> int:
+    """Parse arguments; run the scenario `--runs` times, each in a fresh process; print
+    each run's JSON and min / median / max."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("scenario", choices=["catalog", "load"])
+    parser.add_argument("--seconds", type=float, default=120)
+    parser.add_argument("--interval", type=float)
+    parser.add_argument("--checks", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=1, help="fresh processes, one per run")
+    parser.add_argument("--burner", choices=["off", "on", "both"], default="off",
+                        help="busy processes on every core during the run; 'both' "
+                        "interleaves runs without and with them")
+    parser.add_argument("--burn", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run_once(args)))
+        return 0
+    plan = {"off": [False], "on": [True], "both": [False, True]}[args.burner] * args.runs
+    runs = []
+    for burn in plan:
+        cmd = [sys.executable, __file__, args.scenario, "--one", "--seconds", str(args.seconds),
+               "--checks", str(args.checks)]
+        cmd += ["--interval", str(args.interval)] if args.interval else []
+        cmd += ["--burn"] if burn else []
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            print(done.stderr[-2000:], file=sys.stderr)
+            return 1
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        print(json.dumps(runs[-1]), flush=True)
+    _summary(runs)
+    return 0
+
+
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
