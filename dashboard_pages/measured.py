@@ -19,6 +19,7 @@ from monitors.history import uploads
 from monitors.output import measured_charts, measured_view, uploaded
 
 CHART_HOURS = 24.0  # shown before and after the incident
+safe = measured_view.md_escape  # text from files and users, shown as itself
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=16)
@@ -51,11 +52,11 @@ def measured_ui(settings: Settings, f: Filters, result) -> None:
         demo = loaders.is_synthetic(settings)
         note = measured_view.synthetic_note(measurement, demo=demo)
         if note:
-            st.warning(note, icon=":material/science:")
+            st.warning(safe(note), icon=":material/science:")
         found = measured_view.summarise(measurement, result.impacts, platforms, currency,
                                         suggestions(settings, measurement), demo=demo)
         for line in [*found.problems, *problems]:
-            st.error(line, icon=":material/error:")
+            st.error(safe(line), icon=":material/error:")
         st.caption("**Estimated** = from the values you assumed in the config; **measured** "
                    "= what your series show: expected (from the weeks before) minus actual "
                    "during each outage, less what came back after it; 95 % likely range.")
@@ -96,7 +97,7 @@ def calibration_ui(found: measured_view.MeasuredSummary) -> None:
     if not found.calibration:
         return
     st.markdown("##### What your numbers suggest for the assumptions")
-    st.markdown("\n".join(f"- {line}" for line in found.calibration))
+    st.markdown("\n".join(f"- {safe(line)}" for line in found.calibration))
     st.caption("To adopt them, merge this into your config (the copy button is on the right):")
     st.code(found.toml, language="toml")
 
@@ -106,7 +107,7 @@ def upload_ui(settings: Settings, store: history.Store) -> None:
     with st.expander("Upload a series (CSV or Parquet)", expanded=False):
         kept = uploads.list_uploads(store)
         for item in kept[:10]:
-            st.caption(uploaded.describe(item, uploads.read_mapping(store, item)))
+            st.caption(safe(uploaded.describe(item, uploads.read_mapping(store, item))))
         file = st.file_uploader("Series file", type=["csv", "parquet"], key="series_upload",
                                 label_visibility="collapsed")
         if file is None:
@@ -115,10 +116,10 @@ def upload_ui(settings: Settings, store: history.Store) -> None:
         try:
             upload = uploads.save_upload(store, file.name, data)
         except (uploads.UploadError, OSError) as exc:
-            st.error(f"Not kept: {exc}", icon=":material/error:")
+            st.error(safe(f"Not kept: {exc}"), icon=":material/error:")
             return
-        st.success(f"Kept as {upload.rel}" + ("" if upload.new else " (the same file was "
-                   "uploaded before; it is kept once)"), icon=":material/check_circle:")
+        st.success(safe(f"Kept as {upload.rel}" + ("" if upload.new else " (the same file "
+                   "was uploaded before; it is kept once)")), icon=":material/check_circle:")
         mapping_ui(settings, store, upload, data)
 
 
@@ -128,7 +129,7 @@ def mapping_ui(settings: Settings, store: history.Store, upload: uploads.Upload,
     try:
         frame, _ = read_table(data, upload.name)
     except SeriesError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(safe(str(exc)), icon=":material/error:")
         return
     columns = uploaded.columns_of(frame.columns)
     left, right = st.columns(2)
@@ -149,7 +150,7 @@ def mapping_ui(settings: Settings, store: history.Store, upload: uploads.Upload,
                              platform=platform, channel=channel, time_format=time_format)
     error = uploaded.check_mapping(table)
     if error:
-        st.error(error, icon=":material/error:")
+        st.error(safe(error), icon=":material/error:")
     elif st.button("Measure with this series", key="upload_use", type="primary"):
         uploads.save_mapping(store, upload, table)
         st.rerun()

@@ -64,6 +64,11 @@ def impact(window: str = "90d") -> AppTest:
     return at
 
 
+def plain(markdown: str) -> str:
+    """Markdown with its backslash escapes undone (what the reader sees)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def _comparison(at: AppTest):
     return next(d.value for d in at.dataframe if "Measured (your numbers)" in d.value.columns)
 
@@ -84,7 +89,7 @@ def test_the_demo_measures_the_meta_outage_within_the_truth_it_wrote(demo_data):
 
 def test_the_impact_page_puts_measured_beside_estimated_labelled_demo(demo_env):
     at = impact()
-    warnings = "\n".join(w.value for w in at.warning)
+    warnings = plain("\n".join(w.value for w in at.warning))
     assert "DEMO data: the measured figures come from made-up series" in warnings
     table = _comparison(at)
     assert list(table.columns) == ["Platform", "Figure", "Estimated (assumed)",
@@ -123,7 +128,7 @@ def test_an_uploaded_series_is_kept_mapped_and_measured(demo_env):
     assert not at.exception
     kept = uploads.list_uploads(open_store(str(demo_env)))
     assert len(kept) == 1 and kept[0].original == "my_ga4_export"
-    assert any("Kept as business/uploads/" in s.value for s in at.success)
+    assert any("Kept as business/uploads/" in plain(s.value) for s in at.success)
     at.selectbox(key="upload_time").set_value("date_hour")
     at.selectbox(key="upload_value").set_value("conversions")
     at.selectbox(key="upload_metric").set_value("leads")
@@ -136,7 +141,7 @@ def test_an_uploaded_series_is_kept_mapped_and_measured(demo_env):
     assert not at.exception, at.exception[0].stack_trace if at.exception else ""
     mapping = uploads.read_mapping(open_store(str(demo_env)), kept[0])
     assert mapping["channel"] == "session_source" and mapping["time_format"] == "%Y%m%d%H"
-    captions = "\n".join(c.value for c in at.caption)
+    captions = plain("\n".join(c.value for c in at.caption))
     assert "my_ga4_export.csv · uploaded" in captions and "leads" in captions
     leads = _comparison(at).query("Figure == 'Leads lost (net)'").set_index("Platform")["From"]
     assert leads["Instagram"] == "DEMO sales (synthetic): leads + my_ga4_export (uploaded)"
@@ -149,16 +154,32 @@ def test_the_same_upload_twice_is_kept_once(demo_env):
         (uploader,) = [u for u in at.get("file_uploader") if u.key == "series_upload"]
         uploader.upload("orders.csv", GA4.read_bytes(), "text/csv").run()
     assert len(uploads.list_uploads(open_store(str(demo_env)))) == 1
-    assert any("kept once" in s.value for s in at.success)
+    assert any("kept once" in plain(s.value) for s in at.success)
 
 
 def test_a_file_that_is_not_a_series_is_refused_in_one_line(demo_env):
     at = impact()
     (uploader,) = [u for u in at.get("file_uploader") if u.key == "series_upload"]
     uploader.upload("fake.parquet", b"Name,Total\n", "application/octet-stream").run()
-    assert any(e.value == "Not kept: fake.parquet: not a Parquet file (no PAR1 header)"
+    assert any(plain(e.value) == "Not kept: fake.parquet: not a Parquet file (no PAR1 header)"
                for e in at.error)
     assert uploads.list_uploads(open_store(str(demo_env))) == []
+
+
+def test_a_bad_row_in_an_upload_is_named_in_one_line_shown_as_text(demo_env):
+    at = impact()
+    hostile = b"hour,sales\n2026-11-02T09:00:00Z,3\n![x](http://127.0.0.1:9/p),4\n"
+    (uploader,) = [u for u in at.get("file_uploader") if u.key == "series_upload"]
+    uploader.upload("sales.csv", hostile, "text/csv").run()
+    at.selectbox(key="upload_time").set_value("hour")
+    at.selectbox(key="upload_value").set_value("sales")
+    at.selectbox(key="upload_platform").set_value("instagram")
+    at.run()
+    at.button(key="upload_use").click().run()
+    assert not at.exception
+    (line,) = [e.value for e in at.error if "is not a time" in e.value]
+    assert "\\!\\[x\\]\\(http" in line  # escaped: no image is fetched, no link drawn
+    assert plain(line).startswith("sales (uploaded): row 3, column 'hour': '![x](http")
 
 
 # ------------------------------------------------------------------ CSV export (CLI)

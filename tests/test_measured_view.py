@@ -3,6 +3,7 @@ calibration TOML parses, the chart draws actual vs expected, uploads come back a
 
 from __future__ import annotations
 
+import re
 import tomllib
 from datetime import UTC, datetime, timedelta
 
@@ -232,3 +233,11 @@ def test_the_chart_opens_on_the_largest_measured_loss():
     measurement = Measurement(incidents=[small, big], baselines={
         ("instagram", "revenue"): object(), ("facebook", "revenue"): object()})
     assert [i for i, _ in measured_view.chart_choices(measurement, NAMES, "UTC")] == [1, 0]
+
+
+@pytest.mark.parametrize("text", ["![x](http://127.0.0.1:9/p)", "*bold* _it_ `code`",
+                                  ":red[alarm] :material/home:", "$x^2$", "<b>hi</b> & a\\b"])
+def test_text_from_files_is_escaped_for_markdown_and_reads_back_as_itself(text):
+    escaped = measured_view.md_escape(text)
+    assert re.sub(r"\\(.)", r"\1", escaped) == text
+    assert not re.search(r"(?<!\\)[\[\]()*_`:$<>!]", escaped)

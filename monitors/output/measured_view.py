@@ -10,6 +10,7 @@ at risk beside the spend measured while the platform was down.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -25,9 +26,16 @@ WHAT = {"revenue": "Lost sales", "orders": "Orders lost", "leads": "Leads lost",
         "messages": "Messages lost", "ad_spend": "Ad spend while down"}
 ESTIMATE_FIELD = {"revenue": "revenue", "leads": "leads", "ad_spend": "ad_spend"}
 NOT_ENOUGH = "not enough history"
+_MD_SPECIAL = re.compile(r"[\\`*_{}\[\]()#+\-.!|~<>$:&]")
 COMPARISON_COLUMNS = ["platform", "name", "metric", "what", "estimated", "estimated_text",
                       "measured", "low", "high", "measured_text", "trusted", "reason",
                       "outages", "measured_outages", "series", "synthetic"]
+
+
+def md_escape(text: object) -> str:
+    """Text from a file or a user, shown as itself in Streamlit markdown: every ASCII
+    punctuation mark backslash-escaped (no link, image, emphasis, colour or LaTeX)."""
+    return _MD_SPECIAL.sub(r"\\\g<0>", str(text))
 
 
 def amount(value: float | None, unit: str, currency: str) -> str:
