@@ -142,6 +142,8 @@ def banner(story: Story, sim: SimPlatforms, data: str, url: str | None, backfill
         f"{sim.control_port}, DNS on port {sim.dns_port}",
         f"  sampler    a round every {INTERVAL_S:g} s; an outage opens after 2 failed rounds",
         f"  history    {data}/" + (" (with synthetic past history)" if backfilled else ""),
+        *([f"  sales      {data}/{SALES_FILE} (DEMO sales per hour; dips on the past outages)"]
+          if backfilled else []),
         f"  story      speed ×{story.speed:g}, repeats every "
         f"{format_duration(CYCLE_S / story.speed)}:",
     ]
