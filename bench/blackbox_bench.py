@@ -8,7 +8,9 @@ Every process is started by this script with its own config in a temp folder, li
 
 CPU is read from /proc/PID/stat (utime + stime, the kernel's getrusage figures for that
 process) over a window that starts and ends just after a Pulse round; RSS is sampled every
-0.5 s (peak of the sum for Prometheus + exporter) and VmHWM is read at the end.
+0.5 s on both sides (the peak of the sum for Prometheus + exporter), and each process's
+VmHWM (the kernel's high-water mark since it started) is read at the end: both ratios are
+printed.
 
     python bench/blackbox_bench.py [--checks 500] [--interval 10] [--window 120] [--runs 3]
         [--https] [--burn]
@@ -271,6 +273,7 @@ def main() -> int:
         run["ratio_cpu_vs_both"] = round(
             run["pulse_ms_per_check"] / run["exporter_prom_ms_per_check"], 3)
         run["ratio_rss"] = round(run["pulse_rss_peak_mb"] / run["bb_prom_rss_peak_mb"], 3)
+        run["ratio_rss_hwm"] = round(run["pulse_hwm_mb"] / run["bb_prom_hwm_mb"], 3)
         runs.append(run)
         print(f"run {i + 1}: {json.dumps(run)}", flush=True)
     print(f"\n{args.checks} {'HTTPS' if args.https else 'HTTP'} checks every "
@@ -278,7 +281,7 @@ def main() -> int:
           f"{', CPU burner on' if args.burn else ''} (min / median / max):")
     for key in ("pulse_ms_per_check", "exporter_ms_per_check", "exporter_prom_ms_per_check",
                 "ratio_cpu", "ratio_cpu_vs_both", "pulse_rss_peak_mb", "bb_prom_rss_peak_mb",
-                "ratio_rss"):
+                "ratio_rss", "pulse_hwm_mb", "bb_prom_hwm_mb", "ratio_rss_hwm"):
         print(f"  {key:28s} {_spread([r[key] for r in runs])}")
     print(f"  load average 1 min (start, end): {[r['load_avg_1m'] for r in runs]}")
     if args.json:

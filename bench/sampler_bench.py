@@ -207,6 +207,15 @@ def _tally(sampler: Sampler) -> tuple[Counter, Counter]:
     return statuses, failures
 
 
+def _wait_rounds(sampler: Sampler, rounds: int, limit_s: float, peak: float) -> float:
+    """Wait until the sampler finished `rounds` rounds, polling RSS; the peak RSS seen."""
+    deadline = time.monotonic() + limit_s
+    while sampler.stats.rounds < rounds and time.monotonic() < deadline:
+        time.sleep(0.25)
+        peak = max(peak, rss_mb())
+    return peak
+
+
 def measure(settings: Settings, seconds: float, burn: bool = False) -> dict:
     """Run the sampler for `seconds` (with busy processes on every core when `burn`); report
     CPU (getrusage) next to wall time, RSS, rounds, skipped rounds, lateness and every
@@ -214,21 +223,23 @@ def measure(settings: Settings, seconds: float, burn: bool = False) -> dict:
     sampler = Sampler(settings, own_process=True)  # as `monitors run` does
     statuses, failures = _tally(sampler)
     sampler.start()
-    time.sleep(min(5.0, seconds / 4))  # let imports and the first round settle
+    interval = settings.monitor.interval
+    peak = _wait_rounds(sampler, 1, interval + 120, rss_mb())  # the first round settles
     burner = Burner().start() if burn else None
     try:
+        # The window runs from the end of one round to the end of the round `seconds` later,
+        # so CPU and checks cover the same whole rounds.
         load0 = os.getloadavg()[0]
         cpu0, wall0, rounds0 = _cpu_s(), time.monotonic(), sampler.stats.rounds
         checks0 = sampler.stats.checks_ok + sampler.stats.checks_failed
         statuses.clear()
         failures.clear()
-        peak = rss_mb()
-        end = wall0 + seconds
-        while time.monotonic() < end:
-            time.sleep(1.0)
-            peak = max(peak, rss_mb())
+        target = rounds0 + max(1, round(seconds / interval))
+        peak = _wait_rounds(sampler, target, seconds + interval + 120, peak)
         cpu, wall = _cpu_s() - cpu0, time.monotonic() - wall0
         checks = sampler.stats.checks_ok + sampler.stats.checks_failed - checks0
+        rounds = sampler.stats.rounds - rounds0
+        window = (dict(statuses), dict(failures))  # a round finishing during stop() is not
         stats = sampler.stats
         sampler.stop()
     finally:
@@ -237,14 +248,15 @@ def measure(settings: Settings, seconds: float, burn: bool = False) -> dict:
     return {
         "burner": burn, "wall_s": round(wall, 1), "cpu_s": round(cpu, 2),
         "load_avg_1m": [round(load0, 2), round(os.getloadavg()[0], 2)],
-        "rounds": stats.rounds - rounds0, "checks": checks,
+        "rounds": rounds, "checks": checks,
         "cpu_pct_of_core": round(100 * cpu / wall, 3),
         "cpu_ms_per_check": round(1000 * cpu / checks, 3) if checks else None,
-        "rss_mb_peak": round(peak, 1), "late_rounds_gt_1s": stats.late_rounds,
+        # the kernel's high-water mark of this fresh process: start-up, rounds and flushes
+        "rss_mb_peak": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "rss_mb_polled_max": round(peak, 1), "late_rounds_gt_1s": stats.late_rounds,
         "missed_rounds": stats.missed_rounds, "max_lateness_s": round(stats.max_lateness_s, 3),
         "max_loop_lag_s": stats.max_loop_lag_s, "overloaded_rounds": stats.overloaded_rounds,
-        "statuses": dict(statuses), "platform_failures": dict(failures),
-        "ru_maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "statuses": window[0], "platform_failures": window[1],
     }
 
 
