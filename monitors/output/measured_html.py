@@ -29,7 +29,7 @@ def section(found: MeasuredSummary | None) -> str:
     """The section, or "" when the business gave no series."""
     if found is None:
         return ""
-    parts = ['<section class="block measured"><h2>Measured impact</h2>']
+    parts = ['<section class="measured new-page"><div class="keep"><h2>Measured impact</h2>']
     if found.synthetic:
         parts.append(f'<p class="synthetic">{_e(found.synthetic)}</p>')
     parts += [f'<p class="problem">{_e(p)}</p>' for p in found.problems]
@@ -44,12 +44,12 @@ def section(found: MeasuredSummary | None) -> str:
                 for i, v in enumerate(row)) + "</tr>"
             for row in found.comparison.itertuples(index=False))
         parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
-    parts.append(f'<p class="note">{_e(EXPLAIN)}</p>')
+    parts.append(f'<p class="note">{_e(EXPLAIN)}</p></div>')
     if found.calibration:
         items = "".join(f"<li>{_e(line)}</li>" for line in found.calibration)
-        parts.append('<h3>What the numbers suggest for the assumptions</h3>'
+        parts.append('<div class="keep"><h3>What the numbers suggest for the assumptions</h3>'
                      f'<ul class="assumptions">{items}</ul>'
                      '<p class="note">To adopt them, merge this into the configuration:</p>'
-                     f"<pre>{_e(found.toml)}</pre>")
+                     f"<pre>{_e(found.toml)}</pre></div>")
     parts.append("</section>")
     return "\n".join(parts)
