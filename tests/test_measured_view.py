@@ -154,9 +154,13 @@ def test_chart_choices_put_measured_incidents_first_newest_first_and_say_when_no
     choices = measured_view.chart_choices(measurement, NAMES, "Europe/London")
     assert [index for index, _ in choices] == [2, 0, 1]  # no baseline for orders: not offered
     assert choices[0][1] == "Facebook · 02 Nov 10:00 · lost sales"
-    assert choices[-1][1].endswith("(not enough history)")
+    assert choices[-1][1].endswith("(not measured)")
+    assert measured_view.no_figure("the series does not cover this outage") == (
+        "not measured (the series does not cover this outage)")
+    assert measured_view.no_figure(None) == "not enough history"
     rows = measured_view.incident_rows(measurement, NAMES, "Europe/London", "GBP")
-    assert rows["Why no figure"].tolist().count("the series does not cover this outage") == 1
+    assert rows["Why no figure"].tolist().count(
+        "not measured (the series does not cover this outage)") == 1
 
 
 def _around(n: int = 48) -> pd.DataFrame:

@@ -104,14 +104,21 @@ def comparison(measurement: Measurement | None, impacts: Mapping[str, ImpactEsti
 
 def _measured_text(found: MetricMeasure, figure: Range | None, currency: str) -> str:
     if figure is None:
-        reason = found.reason or ""
-        if reason.startswith(NOT_ENOUGH):  # "not enough history (2.1 of 3 weeks needed)"
-            return reason
-        return f"{NOT_ENOUGH} ({reason})" if reason else NOT_ENOUGH
+        return no_figure(found.reason)
     text = range_text(figure, found.unit, currency)
     if found.outages and found.measured < found.outages:
         text += f", {found.measured} of {found.outages} outages"
     return text
+
+
+def no_figure(reason: str | None) -> str:
+    """Why there is no measured figure, in the words of the page: "not enough history (2.1 of
+    3 weeks needed)" for a baseline that can't be trusted, else "not measured (the series
+    does not cover this outage)"."""
+    reason = reason or ""
+    if not reason or reason.startswith(NOT_ENOUGH):
+        return reason or NOT_ENOUGH
+    return f"not measured ({reason})"
 
 
 def comparison_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -152,9 +159,8 @@ def incident_rows(measurement: Measurement | None, names: Mapping[str, str], tz:
             "Actual": amount(m.actual, m.unit, currency),
             "Lost": range_text(m.loss, m.unit, currency) if m.trusted else "—",
             "Came back": range_text(m.recaptured, m.unit, currency) if m.recaptured else "—",
-            "Net": range_text(m.net, m.unit, currency) if m.net else (
-                "—" if m.trusted else f"{NOT_ENOUGH}"),
-            "Why no figure": "" if m.trusted else (m.reason or NOT_ENOUGH),
+            "Net": range_text(m.net, m.unit, currency) if m.net else "—",
+            "Why no figure": "" if m.trusted else no_figure(m.reason),
         })
     return pd.DataFrame(records, columns=["Platform", "Started", "Figure", "Expected",
                                           "Actual", "Lost", "Came back", "Net",
@@ -175,7 +181,7 @@ def chart_choices(measurement: Measurement | None, names: Mapping[str, str],
         label = (f"{names.get(m.platform, m.platform)} · "
                  f"{present.local_time(m.start, tz, '%d %b %H:%M')} · "
                  f"{WHAT.get(m.metric, m.metric).lower()}")
-        choices.append((index, label + ("" if m.trusted else f" ({NOT_ENOUGH})"), m))
+        choices.append((index, label + ("" if m.trusted else " (not measured)"), m))
     choices.sort(key=lambda c: (not c[2].trusted, c[2].metric != "revenue",
                                 -(c[2].loss.value if c[2].loss else 0.0),
                                 -c[2].start.timestamp()))
