@@ -202,3 +202,16 @@ def test_slots_the_scheduler_coalesced_are_counted_from_the_timeline(tmp_path) -
     sampler._anchors[10.0] -= 40.0  # the scheduler's thread woke 4 slots later
     sampler._count_skipped(10.0)
     assert sampler.stats.missed_rounds == 3
+
+
+def test_the_sampler_bounds_its_history_buffer_by_its_memory_budget(tmp_path) -> None:
+    from monitors.sampling.sampler import MAX_BUFFER_ROWS
+
+    config = write_config(tmp_path / "c.toml", data=tmp_path / "d", interval="10s",
+                          controls=[], platforms=[http_platform("a", "A", {
+                              "web": "http://127.0.0.1:9/"})])
+    sampler = Sampler(settings_for(config)).start()
+    try:
+        assert sampler._writer.max_buffer_rows == MAX_BUFFER_ROWS <= 250_000
+    finally:
+        sampler.stop()
