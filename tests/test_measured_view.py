@@ -245,3 +245,11 @@ def test_text_from_files_is_escaped_for_markdown_and_reads_back_as_itself(text):
     escaped = measured_view.md_escape(text)
     assert re.sub(r"\\(.)", r"\1", escaped) == text
     assert not re.search(r"(?<!\\)[\[\]()*_`:$<>!]", escaped)
+
+
+def test_a_platform_without_outages_in_the_window_gets_no_row_of_zeros():
+    quiet = MetricMeasure(metric="revenue", unit="GBP", label="shop.csv", synthetic=False,
+                          loss=Range(0.0, 0.0, 0.0), recaptured=None, net=None, measured=0,
+                          outages=0)
+    measurement = Measurement(platforms={"instagram": {"revenue": quiet}})
+    assert measured_view.comparison(measurement, {}, PLATFORMS, "GBP").empty

@@ -76,14 +76,16 @@ def estimated_value(estimate: ImpactEstimate | None, metric: str) -> float | Non
 
 def comparison(measurement: Measurement | None, impacts: Mapping[str, ImpactEstimate],
                platforms: Sequence[Platform], currency: str) -> pd.DataFrame:
-    """One row per platform and measured metric: the estimate (assumed) and the measured
-    figure with its likely range, or why there is none."""
+    """One row per platform and measured metric with outages in the window: the estimate
+    (assumed) and the measured figure with its likely range, or why there is none."""
     names = {p.id: p.name for p in platforms}
     records = []
     for pid, metrics in ({} if measurement is None else measurement.platforms).items():
         if pid not in names:
             continue
         for metric, found in metrics.items():
+            if not found.outages:  # nothing happened to measure: no row of zeros
+                continue
             figure = headline_figure(found)
             est = estimated_value(impacts.get(pid), metric)
             unit = found.unit
