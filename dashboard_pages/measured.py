@@ -148,9 +148,11 @@ def mapping_ui(settings: Settings, store: history.Store, upload: uploads.Upload,
                                   placeholder="%Y%m%d%H") or None
     table = uploaded.mapping(upload, time=time, metric=metric, value=value,
                              platform=platform, channel=channel, time_format=time_format)
-    error = uploaded.check_mapping(table)
-    if error:
-        st.error(safe(error), icon=":material/error:")
-    elif st.button("Measure with this series", key="upload_use", type="primary"):
+    readable, line = uploaded.preview(settings, table, data)
+    if not readable:
+        st.error(safe(line), icon=":material/error:")
+        return
+    st.caption(safe(line))
+    if st.button("Measure with this series", key="upload_use", type="primary"):
         uploads.save_mapping(store, upload, table)
         st.rerun()

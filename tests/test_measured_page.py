@@ -166,6 +166,21 @@ def test_a_file_that_is_not_a_series_is_refused_in_one_line(demo_env):
     assert uploads.list_uploads(open_store(str(demo_env))) == []
 
 
+def test_a_time_format_that_cannot_apply_is_one_line_before_anything_is_kept(demo_env):
+    at = impact()
+    mixed = b"t,v\n2026-10-24 10:00:00 +0100,3\n2026-10-26 10:00:00 +0000,4\n"
+    (uploader,) = [u for u in at.get("file_uploader") if u.key == "series_upload"]
+    uploader.upload("offsets.csv", mixed, "text/csv").run()
+    at.selectbox(key="upload_value").set_value("v")
+    at.text_input(key="upload_format").set_value("%Y-%m-%d %H:%M:%S %z")
+    at.run()
+    assert not at.exception, at.exception[0].stack_trace if at.exception else ""
+    errors = [plain(e.value) for e in at.error]
+    assert any(e.startswith("offsets (uploaded): column 't': ") for e in errors), errors
+    assert uploads.read_mapping(open_store(str(demo_env)),
+                                uploads.list_uploads(open_store(str(demo_env)))[0]) is None
+
+
 def test_a_bad_row_in_an_upload_is_named_in_one_line_shown_as_text(demo_env):
     at = impact()
     hostile = b"hour,sales\n2026-11-02T09:00:00Z,3\n![x](http://127.0.0.1:9/p),4\n"
@@ -175,8 +190,8 @@ def test_a_bad_row_in_an_upload_is_named_in_one_line_shown_as_text(demo_env):
     at.selectbox(key="upload_value").set_value("sales")
     at.selectbox(key="upload_platform").set_value("instagram")
     at.run()
-    at.button(key="upload_use").click().run()
     assert not at.exception
+    assert not [b for b in at.button if b.key == "upload_use"]  # read before it is kept
     (line,) = [e.value for e in at.error if "is not a time" in e.value]
     assert "\\!\\[x\\]\\(http" in line  # escaped: no image is fetched, no link drawn
     assert plain(line).startswith("sales (uploaded): row 3, column 'hour': '![x](http")

@@ -253,3 +253,16 @@ def test_a_platform_without_outages_in_the_window_gets_no_row_of_zeros():
                           outages=0)
     measurement = Measurement(platforms={"instagram": {"revenue": quiet}})
     assert measured_view.comparison(measurement, {}, PLATFORMS, "GBP").empty
+
+
+def test_an_upload_is_read_before_it_is_kept_and_says_what_it_holds(tmp_path):
+    settings = load_settings(str(LOOPBACK_CONFIG))
+    kept = uploads.save_upload(open_store(str(tmp_path)), "sales.csv", CSV)
+    pid = settings.platforms[0].id
+    table = uploaded.mapping(kept, time="hour", value="sales", metric="revenue", platform=pid)
+    assert uploaded.preview(settings, table, CSV) == (
+        True, f"Reads 2 rows: {pid} revenue 02 Nov 2026–02 Nov 2026 (hourly)")
+    ok, line = uploaded.preview(settings, {**table, "value": "nope"}, CSV)
+    assert not ok and line.startswith("sales (uploaded): no column 'nope'")
+    ok, line = uploaded.preview(settings, {**table, "metric": "profit"}, CSV)
+    assert not ok and line.startswith("metric: ")

@@ -9,13 +9,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from monitors.analysis.series import series_path
+from monitors.analysis.series import SeriesError, read_series, series_path
 from monitors.config import BusinessSeries, Settings
 from monitors.history import uploads
 from monitors.history.store import Store
 from monitors.text import short
 
 COUNT_ROWS = "(count rows: one row = one order)"
+_STEP = {"hour": "hourly", "day": "daily"}
 
 
 def mapping(upload: uploads.Upload, *, time: str, metric: str, value: str | None = None,
@@ -44,6 +45,28 @@ def check_mapping(table: dict[str, Any]) -> str | None:
         where = ".".join(str(p) for p in error["loc"]) or "series"
         return f"{where}: {short(error['msg'], 120)}"
     return None
+
+
+def preview(settings: Settings, table: dict[str, Any], data: bytes) -> tuple[bool, str]:
+    """Read an upload with a mapping before it is kept: (True, what it holds) or (False,
+    one line naming the row and column, or the field, that stops it)."""
+    error = check_mapping(table)
+    if error is not None:
+        return False, error
+    spec = BusinessSeries.model_validate(table)
+    try:
+        found, notes = read_series(data, spec, timezone=settings.business.timezone,
+                                   known={p.id: p.name for p in settings.platforms})
+    except SeriesError as exc:
+        return False, str(exc)
+    except (ValueError, TypeError) as exc:  # a time format the parser cannot apply
+        return False, (f"{spec.label}: column {spec.time!r}: the times cannot be read with "
+                       f"this format ({short(str(exc), 100)})")
+    spans = [f"{s.platform} {s.metric} {s.values.index[0]:%d %b %Y}–"
+             f"{s.values.index[-1]:%d %b %Y} ({_STEP.get(s.step, s.step)})" for s in found]
+    rows = sum(s.rows for s in found)
+    return True, f"Reads {rows:,} rows: " + "; ".join(spans) + "".join(
+        f". {note}" for note in notes)
 
 
 def uploaded_series(store: Store) -> tuple[list[tuple[BusinessSeries, bytes]], list[str]]:
