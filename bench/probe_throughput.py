@@ -66,11 +66,12 @@ async def serve(tls_dir: str | None = None) -> None:
 
 async def bench(
     url: str, n: int, concurrency: int, keyword: str, raw: bool = False, fresh: bool = False,
-    pooled: bool = False,
+    pooled: bool = False, shared: bool = False,
 ) -> dict[str, float]:
-    """Run n checks, at most `concurrency` at once, as the runner does: one shared client
-    whose transport opens a new connection per check. `pooled`: httpx's keep-alive pool
-    instead; `fresh`: the old way, a pooled httpx client of its own for every check."""
+    """Run n checks, at most `concurrency` at once, as the runner does: a client per check
+    on the lean transport (a new connection per check). `shared`: one such client for all;
+    `pooled`: one client on httpx's keep-alive pool (connections reused); `fresh`: the old
+    way, a pooled httpx client of its own for every check."""
     ssl_context = make_ssl_context()
     client = make_client(ssl_context, concurrency=concurrency, pooled=pooled)
     ctx = ProbeContext(client=client, timeout_s=10.0, ssl_context=ssl_context)
@@ -84,11 +85,11 @@ async def bench(
                 response = await client.get(url)
                 ok = response.status_code == 200
                 return "up" if ok else "down", (time.perf_counter() - start) * 1000
-            if fresh:  # the old way: an httpx client with its own pool for every check
-                async with make_client(ssl_context, concurrency=2, pooled=True) as own:
-                    result = await run_check(check, replace(ctx, client=own))
-            else:
+            if shared or pooled:
                 result = await run_check(check, ctx)
+            else:  # as the runner does: a client per check (the old way: a pooled one)
+                async with make_client(ssl_context, concurrency=2, pooled=fresh) as own:
+                    result = await run_check(check, replace(ctx, client=own))
             return result.status, result.latency_ms
 
     async with client:
@@ -117,7 +118,9 @@ def main() -> int:
     parser.add_argument("--raw", action="store_true", help="bare httpx GETs, for comparison")
     parser.add_argument("--fresh", action="store_true",
                         help="the old way: a pooled httpx client per check (default: as the "
-                        "runner does, one client, a new connection per check)")
+                        "runner does, a lean client per check, a new connection per check)")
+    parser.add_argument("--shared", action="store_true",
+                        help="one lean client for every check (new connections, shared cookies)")
     parser.add_argument("--pooled", action="store_true",
                         help="one client on httpx's keep-alive pool (connections reused)")
     parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio",
@@ -141,7 +144,7 @@ def main() -> int:
         with asyncio.Runner(loop_factory=loop) as runner:
             figures = runner.run(
                 bench(f"http://127.0.0.1:{port}/", args.n, args.concurrency, args.keyword,
-                      args.raw, args.fresh, args.pooled))
+                      args.raw, args.fresh, args.pooled, args.shared))
     finally:
         server.terminate()
         server.wait(5)

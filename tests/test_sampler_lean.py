@@ -215,3 +215,33 @@ def test_the_sampler_bounds_its_history_buffer_by_its_memory_budget(tmp_path) ->
         assert sampler._writer.max_buffer_rows == MAX_BUFFER_ROWS <= 250_000
     finally:
         sampler.stop()
+
+
+def test_cookies_live_for_one_checks_redirects_and_never_reach_the_next_check(httpserver):
+    from werkzeug import Request, Response
+
+    def login_wall(request: Request) -> Response:  # sets a cookie, then wants it back
+        answer = Response(status=302, headers={"Location": "/home"})
+        answer.set_cookie("seen", "1")
+        return answer
+
+    def home(request: Request) -> Response:
+        return Response("welcome" if request.cookies.get("seen") == "1" else "who?",
+                        status=200 if request.cookies.get("seen") == "1" else 500)
+
+    def fresh(request: Request) -> Response:  # another check must arrive without cookies
+        return Response("clean", status=500 if request.headers.get("Cookie") else 200)
+
+    httpserver.expect_request("/wall").respond_with_handler(login_wall)
+    httpserver.expect_request("/home").respond_with_handler(home)
+    httpserver.expect_request("/fresh").respond_with_handler(fresh)
+    checks = [{"id": "web", "kind": "http", "url": httpserver.url_for("/wall")},
+              {"id": "api", "kind": "http", "url": httpserver.url_for("/fresh")},
+              {"id": "media", "kind": "http", "url": httpserver.url_for("/home"),
+               "expect_status": [500]}]
+    platform = Platform.model_validate({"id": "p", "name": "P", "provider": "v",
+                                        "checks": checks})
+    mon = Monitor.model_validate({"vantage": "lab", "timeout": 2.0, "controls": []})
+    found = asyncio.run(run_round([platform], mon, spread_s=0.2))
+    by_check = {s["check"]: (s["status"], s["http_status"]) for s in found.samples}
+    assert by_check == {"web": ("up", 200), "api": ("up", 200), "media": ("up", 500)}

@@ -7,7 +7,7 @@ import functools
 import logging
 import ssl
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +15,7 @@ import httpx
 
 from monitors import verdict
 from monitors.config import Monitor, Platform
-from monitors.probes import PROBES, AnyCheck
+from monitors.probes import HTTP_KINDS, PROBES, AnyCheck
 from monitors.probes.base import (
     OfficialInfo,
     ProbeContext,
@@ -93,18 +93,31 @@ def _slot(moment: datetime) -> datetime:
     return moment.replace(microsecond=moment.microsecond - moment.microsecond % 1000)
 
 
-async def _gated(check: AnyCheck, ctx: ProbeContext, slots: asyncio.Semaphore) -> ProbeResult:
-    # One client serves the round: its transport opens a new connection for every request
-    # (probes/transport.py), so every check still measures DNS, connect and TLS afresh.
-    async with slots:
-        return await run_check(check, ctx)
+@dataclass(frozen=True, slots=True)
+class _Gate:
+    """The round's concurrency bound, and whether each HTTP check gets a client of its own."""
+
+    slots: asyncio.Semaphore
+    own_clients: bool
+
+
+async def _gated(check: AnyCheck, ctx: ProbeContext, gate: _Gate) -> ProbeResult:
+    async with gate.slots:
+        if not gate.own_clients or check.kind not in HTTP_KINDS:
+            return await run_check(check, ctx)
+        # Every request opens a new connection whichever client sends it (probes/transport.py),
+        # so each check measures DNS, connect and TLS afresh. A client per check keeps checks
+        # anonymous: cookies a platform sets live for that check's own redirects only, never
+        # reach the next check. With the lean transport a client costs ~0.05 ms to build.
+        async with make_client(ctx.ssl_context, ctx.user_agent) as client:
+            return await run_check(check, replace(ctx, client=client))
 
 
 CHECK_SPACING_S = 0.25  # a platform's checks never start in the same instant
 
 
 async def _probe_platform(
-    platform: Platform, offset_s: float, ctx: ProbeContext, slots: asyncio.Semaphore,
+    platform: Platform, offset_s: float, ctx: ProbeContext, gate: _Gate,
     politeness: Politeness | None = None, spacing_s: float = 0.0,
 ) -> tuple[datetime, list[ProbeResult]]:
     """Start a platform's checks at its slot, `spacing_s` apart; (slot start, results)."""
@@ -112,23 +125,23 @@ async def _probe_platform(
         await asyncio.sleep(offset_s)
     ts = _slot(utcnow())
     results = await asyncio.gather(*(
-        _polite(platform, check, i * spacing_s, ctx, slots, politeness, ts)
+        _polite(platform, check, i * spacing_s, ctx, gate, politeness, ts)
         for i, check in enumerate(platform.checks)))
     return ts, list(results)
 
 
 async def _polite(platform: Platform, check: AnyCheck, delay_s: float, ctx: ProbeContext,
-                  slots: asyncio.Semaphore, politeness: Politeness | None,
+                  gate: _Gate, politeness: Politeness | None,
                   ts: datetime) -> ProbeResult:
     """One check, unless the platform refused it lately (politeness.py)."""
     if delay_s > 0:
         await asyncio.sleep(delay_s)
     if politeness is None:
-        return await _gated(check, ctx, slots)
+        return await _gated(check, ctx, gate)
     planned = politeness.plan(platform.id, check, ts)
     if isinstance(planned, ProbeResult):
         return planned
-    result = await _gated(planned, ctx, slots)
+    result = await _gated(planned, ctx, gate)
     return politeness.observe(platform.id, check, planned, result, ts)
 
 
@@ -201,16 +214,17 @@ async def _run_all(
     concurrency: int,
     spread_s: float,
     politeness: Politeness | None = None,
+    own_clients: bool = False,
 ) -> tuple[list[ProbeResult], list[tuple[datetime, list[ProbeResult]]]]:
     """Controls first, then every platform at its offset; all bounded by one semaphore."""
-    slots = asyncio.Semaphore(concurrency)
-    control_tasks = [asyncio.ensure_future(_gated(c, ctx, slots)) for c in _controls(controls)]
+    gate = _Gate(asyncio.Semaphore(concurrency), own_clients)
+    control_tasks = [asyncio.ensure_future(_gated(c, ctx, gate)) for c in _controls(controls)]
     count = max(len(platforms), 1)
     most = max((len(p.checks) for p in platforms), default=1)
     spacing = min(CHECK_SPACING_S, spread_s / count / most) if spread_s > 0 else 0.0
     platform_tasks = [
         asyncio.ensure_future(
-            _probe_platform(p, i * spread_s / count, ctx, slots, politeness, spacing))
+            _probe_platform(p, i * spread_s / count, ctx, gate, politeness, spacing))
         for i, p in enumerate(platforms)
     ]
     control_results = await asyncio.gather(*control_tasks)
@@ -248,6 +262,7 @@ async def run_round(
     try:
         control_results, platform_results = await _run_all(
             platforms, monitor.controls, ctx, monitor.concurrency, spread_s, politeness,
+            own_client,
         )
     finally:
         lag = await meter.stop()
