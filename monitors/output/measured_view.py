@@ -17,9 +17,8 @@ import pandas as pd
 
 from monitors.analysis.calibration import Suggestion
 from monitors.analysis.impact import ImpactEstimate
-from monitors.analysis.measured import IncidentMeasure, Measurement, MetricMeasure, Range
+from monitors.analysis.measured import Measurement, MetricMeasure, Range
 from monitors.config import Platform
-from monitors.config_series import MONEY_METRICS
 from monitors.output import present
 
 WHAT = {"revenue": "Lost sales", "orders": "Orders lost", "leads": "Leads lost",
@@ -242,17 +241,3 @@ def summarise(measurement: Measurement | None, impacts: Mapping[str, ImpactEstim
         problems=[] if measurement is None else list(measurement.series.problems),
     )
 
-
-def incident_measures(measurement: Measurement | None, platform: str,
-                      start: pd.Timestamp) -> dict[str, IncidentMeasure]:
-    """The measures of one outage by metric (empty without a measurement)."""
-    if measurement is None:
-        return {}
-    stamp = pd.Timestamp(start)
-    return {m.metric: m for m in measurement.incidents
-            if m.platform == platform and pd.Timestamp(m.start) == stamp}
-
-
-def is_money(metric: str) -> bool:
-    """True for metrics counted in the business currency."""
-    return metric in MONEY_METRICS
