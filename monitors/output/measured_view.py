@@ -240,4 +240,3 @@ def summarise(measurement: Measurement | None, impacts: Mapping[str, ImpactEstim
         synthetic=synthetic_note(measurement, demo=demo),
         problems=[] if measurement is None else list(measurement.series.problems),
     )
-
