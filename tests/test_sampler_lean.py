@@ -10,11 +10,19 @@ import time
 
 import pytest
 from support_sampler import http_platform, settings_for, wait_for, write_config
-from support_servers import LOCAL, BackgroundLoop, Certs, HostileServer, run_checks
+from support_servers import (
+    LOCAL,
+    BackgroundLoop,
+    Certs,
+    HostileServer,
+    blackhole_port,
+    run_checks,
+)
 
 from monitors.config import Monitor, Platform
 from monitors.probes.base import make_client, make_ssl_context
 from monitors.probes.http import HttpCheck
+from monitors.probes.transport import HAPPY_EYEBALLS_S, _interleave, open_first
 from monitors.sampling import eventloop, heartbeat
 from monitors.sampling.runner import run_check, run_round
 from monitors.sampling.sampler import Sampler
@@ -245,3 +253,28 @@ def test_cookies_live_for_one_checks_redirects_and_never_reach_the_next_check(ht
     found = asyncio.run(run_round([platform], mon, spread_s=0.2))
     by_check = {s["check"]: (s["status"], s["http_status"]) for s in found.samples}
     assert by_check == {"web": ("up", 200), "api": ("up", 200), "media": ("up", 500)}
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+def test_an_address_that_never_answers_does_not_stall_the_next_one(background,
+                                                                  loop: str) -> None:
+    server = KeepAliveServer(background)
+
+    async def connect() -> float:
+        with blackhole_port() as dead:
+            started = time.perf_counter()
+            _, writer = await open_first([(LOCAL, dead), (LOCAL, server.port)])
+        writer.close()
+        return time.perf_counter() - started
+
+    try:
+        elapsed = _run(asyncio.wait_for(connect(), 5), loop)
+    finally:
+        server.close()
+    assert HAPPY_EYEBALLS_S * 0.8 <= elapsed < 2.0  # the second attempt started 0.25 s later
+
+
+def test_resolved_addresses_alternate_families_in_resolver_order() -> None:
+    v6, v4 = 10, 2
+    found = _interleave([(v6, "::1"), (v6, "::2"), (v4, "127.0.0.1"), (v6, "::1")])
+    assert found == ["::1", "127.0.0.1", "::2"]

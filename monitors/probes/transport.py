@@ -8,8 +8,9 @@ transport keeps everything the probes rely on from httpx — Request/Response, d
 redirect requests, the exception types `http.classify` maps, the per-phase timeouts and
 the `trace` events that time the phases — and replaces only the connection underneath:
 
-1. Resolve and connect (asyncio; a numeric host skips the resolver), then TLS with the one
-   shared `ssl.SSLContext` (StreamWriter.start_tls), under the connect timeout.
+1. Resolve and connect (a numeric host skips the resolver; several addresses are raced as
+   RFC 8305 says), then TLS with the shared `ssl.SSLContext` (StreamWriter.start_tls), all
+   under the connect timeout.
 2. Send the request with h11 (the HTTP/1.1 state machine httpcore uses), under the write
    timeout; read the head and then the body, each read under the read timeout.
 3. Close the connection with the response: politely when the exchange completed, abort it
@@ -22,7 +23,11 @@ so `classify()` reads them by type exactly as before.
 from __future__ import annotations
 
 import asyncio
+import functools
+import ipaddress
+import socket
 import ssl
+from asyncio import staggered
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -31,6 +36,7 @@ import httpx
 
 READ_BYTES = 64 * 1024  # one read from the socket (httpcore's figure)
 MAX_HEAD_BYTES = 100 * 1024  # status line + headers; larger is a protocol error
+HAPPY_EYEBALLS_S = 0.25  # RFC 8305's connection attempt delay (anyio's, which httpcore used)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 Trace = Callable[[str, dict], Any] | None
@@ -50,7 +56,7 @@ async def _connect(
     try:
         async with asyncio.timeout(timeout_s):
             await _emit(trace, "connection.connect_tcp.started")
-            reader, writer = await asyncio.open_connection(host, port, limit=READ_BYTES)
+            reader, writer = await _open_stream(host, port)
             await _emit(trace, "connection.connect_tcp.complete")
             if tls is not None:
                 await _emit(trace, "connection.start_tls.started")
@@ -66,6 +72,47 @@ async def _connect(
     except BaseException:
         _abort(writer)
         raise
+
+
+async def _open_stream(host: str, port: int) -> tuple[asyncio.StreamReader,
+                                                    asyncio.StreamWriter]:
+    """Resolve the host (unless it is an IP literal) and connect to the first address that
+    answers: several addresses are tried RFC 8305 style, families alternating, each attempt
+    started HAPPY_EYEBALLS_S after the previous one, so a broken IPv6 path cannot stall a
+    check (uvloop has no happy_eyeballs_delay, so this is done here for both loops)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port,
+                                                             type=socket.SOCK_STREAM)
+        hosts = _interleave([(info[0], info[4][0]) for info in infos])
+        return await open_first([(h, port) for h in hosts])
+    return await asyncio.open_connection(host, port, limit=READ_BYTES)
+
+
+def _interleave(addresses: list[tuple[int, str]]) -> list[str]:
+    """Addresses in resolver order, families alternating (RFC 8305 section 4), no repeats."""
+    by_family: dict[int, list[str]] = {}
+    for family, address in addresses:
+        if address not in by_family.setdefault(family, []):
+            by_family[family].append(address)
+    queues = list(by_family.values())
+    return [queue[i] for i in range(max(map(len, queues), default=0))
+            for queue in queues if i < len(queue)]
+
+
+async def open_first(addresses: list[tuple[str, int]]) -> tuple[asyncio.StreamReader,
+                                                                 asyncio.StreamWriter]:
+    """Connect to the first (address, port) that answers, attempts staggered by
+    HAPPY_EYEBALLS_S; the first attempt's error when none does."""
+    if len(addresses) == 1:
+        return await asyncio.open_connection(*addresses[0], limit=READ_BYTES)
+    attempts = [functools.partial(asyncio.open_connection, host, port, limit=READ_BYTES)
+                for host, port in addresses]
+    winner, _, errors = await staggered.staggered_race(attempts, HAPPY_EYEBALLS_S)
+    if winner is None:
+        raise next((e for e in errors if e is not None), OSError("no address answered"))
+    return winner
 
 
 def _abort(writer: asyncio.StreamWriter | None) -> None:
