@@ -166,19 +166,23 @@ def test_a_file_that_is_not_a_series_is_refused_in_one_line(demo_env):
     assert uploads.list_uploads(open_store(str(demo_env))) == []
 
 
-def test_a_time_format_that_cannot_apply_is_one_line_before_anything_is_kept(demo_env):
+def test_a_time_format_that_does_not_match_is_one_line_before_anything_is_kept(demo_env):
     at = impact()
     mixed = b"t,v\n2026-10-24 10:00:00 +0100,3\n2026-10-26 10:00:00 +0000,4\n"
     (uploader,) = [u for u in at.get("file_uploader") if u.key == "series_upload"]
     uploader.upload("offsets.csv", mixed, "text/csv").run()
     at.selectbox(key="upload_value").set_value("v")
-    at.text_input(key="upload_format").set_value("%Y-%m-%d %H:%M:%S %z")
+    at.text_input(key="upload_format").set_value("%d/%m/%Y %H:%M")
     at.run()
     assert not at.exception, at.exception[0].stack_trace if at.exception else ""
     errors = [plain(e.value) for e in at.error]
-    assert any(e.startswith("offsets (uploaded): column 't': ") for e in errors), errors
+    assert any(e.startswith("offsets (uploaded): row 2, column 't': ") for e in errors), errors
     assert uploads.read_mapping(open_store(str(demo_env)),
                                 uploads.list_uploads(open_store(str(demo_env)))[0]) is None
+    # offsets that change at the clock change are fine with a %z format
+    at.text_input(key="upload_format").set_value("%Y-%m-%d %H:%M:%S %z")
+    at.run()
+    assert not at.exception and not at.error, [plain(e.value) for e in at.error]
 
 
 def test_a_bad_row_in_an_upload_is_named_in_one_line_shown_as_text(demo_env):

@@ -146,3 +146,29 @@ def test_a_series_for_a_platform_that_is_not_configured_is_reported(tmp_path):
     assert found.series == ()
     assert found.problems == (
         "sales.csv: platform 'myspace' is not configured; its numbers are left out",)
+
+
+def test_a_time_format_with_offsets_that_change_at_the_clock_change(tmp_path):
+    path = write(tmp_path, "Created at,Total\n24/10/2026 12:00:00 +0100,5\n"
+                 "26/10/2026 12:00:00 +0000,7\n")
+    found, _ = read_series(path, spec(time="Created at", time_format="%d/%m/%Y %H:%M:%S %z",
+                                      value="Total", platform="instagram"))
+    values = found[0].values.dropna()
+    assert list(values.index) == [pd.Timestamp("2026-10-24 11:00", tz="UTC"),
+                                  pd.Timestamp("2026-10-26 12:00", tz="UTC")]
+
+
+def test_a_one_column_file_is_read_as_one_column_and_counted(tmp_path):
+    path = write(tmp_path, "created\n2026-03-02T10:05:00Z\n2026-03-02T10:40:00Z\n"
+                 "2026-03-02T11:10:00Z\n")
+    found, _ = read_series(path, spec(time="created", value=None, platform="instagram",
+                                      metric="orders"))
+    assert list(found[0].values) == [2.0, 1.0]
+
+
+def test_a_semicolon_file_with_decimal_commas(tmp_path):
+    path = write(tmp_path, "Zeit;Umsatz\n2026-03-02T10:00:00Z;1.234,50\n"
+                 "2026-03-02T11:00:00Z;12,00\n")
+    found, _ = read_series(path, spec(time="Zeit", value="Umsatz", decimal=",",
+                                      platform="instagram"))
+    assert list(found[0].values) == [1234.5, 12.0]

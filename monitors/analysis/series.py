@@ -200,13 +200,21 @@ def read_table(source: bytes | Path, label: str) -> tuple[pd.DataFrame, int]:
     skip = 0
     while skip < len(lines) and (lines[skip].startswith("#") or not lines[skip].strip()):
         skip += 1  # a leading comment (SYNTHETIC sample files say so) or blank lines
+    header = lines[skip] if skip < len(lines) else ""
     try:
         frame = pd.read_csv(io.StringIO(text), skiprows=skip, dtype=str,
-                            keep_default_na=False, sep=None, engine="python")
+                            keep_default_na=False, sep=_delimiter(header))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
         raise SeriesError(f"{label}: not a readable CSV file ({short(str(exc), 120)})") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame, skip + 2  # the header is on line skip + 1
+
+
+def _delimiter(header: str) -> str:
+    """The header's most used separator among , ; tab | (a one-column file: a comma)."""
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
 
 
 def parse_times(
@@ -218,8 +226,13 @@ def parse_times(
         return parsed.dt.tz_convert("UTC").reset_index(drop=True)
     text = column.astype(str).str.strip()
     if spec.time_format:
-        parsed = pd.to_datetime(text, format=spec.time_format, errors="coerce")
-        if getattr(parsed.dt, "tz", None) is None:
+        aware = "%z" in spec.time_format or "%Z" in spec.time_format
+        try:  # utc=True: offsets may change within a file (+0100 in summer, +0000 in winter)
+            parsed = pd.to_datetime(text, format=spec.time_format, errors="coerce", utc=aware)
+        except ValueError as exc:
+            raise SeriesError(f"{label}: column {spec.time!r}: times do not match time_format "
+                              f"{spec.time_format!r} ({short(str(exc), 80)})") from None
+        if not aware:
             ok = parsed.notna()
             parsed = parsed.copy()
             out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
