@@ -47,9 +47,9 @@ class Channel:
 
 
 CHANNELS: dict[str, Channel] = {
-    "instagram": Channel(310.0, 9.0, 3.5, 0.25),  # assumed: 260/h, recapture 0.4
-    "facebook": Channel(180.0, 6.0, 2.0, 0.35),  # assumed: 180/h, recapture 0.35
-    "whatsapp": Channel(120.0, 4.0, 4.5, 0.5),  # assumed: 140/h, recapture 0.6
+    "instagram": Channel(310.0, 24.0, 3.5, 0.25),  # assumed: 260/h, recapture 0.4
+    "facebook": Channel(180.0, 15.0, 2.0, 0.35),  # assumed: 180/h, recapture 0.35
+    "whatsapp": Channel(120.0, 10.0, 4.5, 0.5),  # assumed: 140/h, recapture 0.6
 }
 
 
