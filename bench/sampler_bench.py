@@ -192,19 +192,29 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _tally(sampler: Sampler) -> tuple[Counter, Counter]:
-    """Count every sample by (status, error), and platform failures by platform/check."""
-    statuses: Counter = Counter()
-    failures: Counter = Counter()
+def _tally(sampler: Sampler) -> dict[int, tuple[Counter, Counter]]:
+    """Per round number: samples by (status, error), and platform failures by platform/check."""
+    by_round: dict[int, tuple[Counter, Counter]] = {}
 
-    def hook(found) -> None:
+    def hook(found) -> None:  # runs after the round's stats are counted: rounds is its number
+        statuses, failures = by_round.setdefault(sampler.stats.rounds, (Counter(), Counter()))
         for row in found.samples:
             statuses[f"{row['status']}/{row['error'] or ''}"] += 1
             if row["status"] in ("down", "degraded"):
                 failures[f"{row['platform']}/{row['check']}"] += 1
 
     sampler.add_hook(hook)
-    return statuses, failures
+    return by_round
+
+
+def _window(by_round: dict[int, tuple[Counter, Counter]], first: int, last: int) -> tuple:
+    """Statuses and failures of rounds first..last."""
+    statuses, failures = Counter(), Counter()
+    for number in range(first, last + 1):
+        found = by_round.get(number, (Counter(), Counter()))
+        statuses.update(found[0])
+        failures.update(found[1])
+    return dict(statuses), dict(failures)
 
 
 def _wait_rounds(sampler: Sampler, rounds: int, limit_s: float, peak: float) -> float:
@@ -221,7 +231,7 @@ def measure(settings: Settings, seconds: float, burn: bool = False) -> dict:
     CPU (getrusage) next to wall time, RSS, rounds, skipped rounds, lateness and every
     sample's status."""
     sampler = Sampler(settings, own_process=True)  # as `monitors run` does
-    statuses, failures = _tally(sampler)
+    by_round = _tally(sampler)
     sampler.start()
     interval = settings.monitor.interval
     peak = _wait_rounds(sampler, 1, interval + 120, rss_mb())  # the first round settles
@@ -232,16 +242,14 @@ def measure(settings: Settings, seconds: float, burn: bool = False) -> dict:
         load0 = os.getloadavg()[0]
         cpu0, wall0, rounds0 = _cpu_s(), time.monotonic(), sampler.stats.rounds
         checks0 = sampler.stats.checks_ok + sampler.stats.checks_failed
-        statuses.clear()
-        failures.clear()
         target = rounds0 + max(1, round(seconds / interval))
         peak = _wait_rounds(sampler, target, seconds + interval + 120, peak)
         cpu, wall = _cpu_s() - cpu0, time.monotonic() - wall0
         checks = sampler.stats.checks_ok + sampler.stats.checks_failed - checks0
         rounds = sampler.stats.rounds - rounds0
-        window = (dict(statuses), dict(failures))  # a round finishing during stop() is not
         stats = sampler.stats
-        sampler.stop()
+        sampler.stop()  # the hooks of the window's last round have run by now
+        window = _window(by_round, rounds0 + 1, rounds0 + rounds)
     finally:
         if burner:
             burner.stop()
