@@ -1,5 +1,5 @@
-"""The sampler process: its probe loop — uvloop where it is installed (a fifth to a quarter
-less CPU per check in the probe bench), else asyncio's — and, when sampling is the
+"""The sampler process: its probe loop — uvloop where it is installed (about an eighth less
+CPU per check in the probe bench), else asyncio's — and, when sampling is the
 process's only job, its allocator.
 
 uvloop is an optional dependency (requirements.txt, not on Windows). `PULSE_LOOP=asyncio`
