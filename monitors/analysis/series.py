@@ -351,7 +351,7 @@ def _merge(series: Sequence[LoadedSeries]) -> list[LoadedSeries]:
         if have is None or have.step != item.step:
             merged.setdefault(key, item)
             continue
-        both = pd.concat([have.values, item.values], axis=1).sum(axis=1, min_count=1)
+        both = pd.concat([have.values, item.values], axis=1, sort=True).sum(axis=1, min_count=1)
         merged[key] = LoadedSeries(
             platform=item.platform, metric=item.metric, values=both, step=item.step,
             label=f"{have.label} + {item.label}", synthetic=have.synthetic or item.synthetic,
