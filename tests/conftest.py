@@ -65,3 +65,15 @@ def target():
     server = Target()
     yield server
     server.close()
+
+
+@pytest.fixture(scope="module")
+def chrome():
+    """A headless Debian Chromium driven by Playwright, one per test module."""
+    import support_browser as browser  # lazy: beside the browser tests' other helpers
+    from playwright import sync_api  # lazy: only the browser tests need Playwright
+
+    with sync_api.sync_playwright() as pw:
+        instance = browser.launch(pw)
+        yield instance
+        instance.close()

@@ -29,14 +29,6 @@ def app_url(tmp_path_factory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def chrome() -> Iterator[object]:
-    with sync_api.sync_playwright() as pw:
-        instance = browser.launch(pw)
-        yield instance
-        instance.close()
-
-
 @pytest.fixture
 def page(chrome):
     context = chrome.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)

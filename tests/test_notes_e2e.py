@@ -43,14 +43,6 @@ def served(tmp_path_factory) -> Iterator[tuple[str, dict]]:
         yield url, {"closed": closed, "settings": settings}
 
 
-@pytest.fixture(scope="module")
-def chrome() -> Iterator[object]:
-    with sync_api.sync_playwright() as pw:
-        instance = browser.launch(pw)
-        yield instance
-        instance.close()
-
-
 @pytest.fixture
 def page(chrome):
     context = chrome.new_context(viewport={"width": 1440, "height": 1000})

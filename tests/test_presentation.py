@@ -50,14 +50,6 @@ def test_check_ids_become_surface_words():
 
 # ------------------------------------------------------------------ in the browser
 @pytest.fixture(scope="module")
-def chrome() -> Iterator[object]:
-    with sync_api.sync_playwright() as pw:
-        instance = browser.launch(pw)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture(scope="module")
 def story_url(tmp_path_factory) -> Iterator[str]:
     """A week of the scripted story (Instagram's media outage ongoing), served."""
     data = tmp_path_factory.mktemp("present") / "data"
