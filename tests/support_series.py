@@ -19,6 +19,17 @@ from monitors.analysis.series import LoadedSeries
 TZ = "Europe/London"
 
 
+def with_series(config: str, **fields: object) -> str:
+    """A config text with one `[[business.series]]` table (file sales.csv) before its
+    platforms; `fields` give the table's keys (strings quoted, booleans as TOML)."""
+    values = {"file": "sales.csv", "time": "hour", "value": "revenue", "metric": "revenue",
+              **fields}
+    lines = [f"  {k} = {str(v).lower() if isinstance(v, bool) else repr(v)}"
+             for k, v in values.items()]
+    table = "\n  [[business.series]]\n" + "\n".join(lines).replace("'", '"') + "\n\n"
+    return config.replace("[[platforms]]\n", table + "[[platforms]]\n", 1)
+
+
 @dataclass
 class Scenario:
     """A synthetic series and the truth injected into it."""

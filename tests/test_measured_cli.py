@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from support_samples import CONFIG, rounds, write_history
+from support_series import with_series
 
 from monitors.__main__ import main
 from monitors.timeutil import utcnow
@@ -34,17 +35,7 @@ def shop(data_dir, tmp_path):
     lines += [f"{t.isoformat()},{v:.2f}" for t, v in zip(hours, revenue, strict=True)]
     (tmp_path / "sales.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     config = tmp_path / "pulse.toml"
-    config.write_text(CONFIG.replace("[[platforms]]\n", """
-  [[business.series]]
-  file = "sales.csv"
-  time = "hour"
-  value = "revenue"
-  platform = "insta"
-  metric = "revenue"
-  synthetic = true
-
-[[platforms]]
-""", 1), encoding="utf-8")
+    config.write_text(with_series(CONFIG, platform="insta", synthetic=True), encoding="utf-8")
     return ["--config", str(config), "--data", str(data_dir)]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from support_samples import CONFIG
+from support_series import with_series
 
 from monitors.analysis.series import SeriesError, load_series, read_series
 from monitors.config import load_settings
@@ -132,16 +133,7 @@ def test_a_missing_file_and_a_broken_parquet_file_are_one_line_each(tmp_path):
 def test_a_series_for_a_platform_that_is_not_configured_is_reported(tmp_path):
     write(tmp_path, "hour,revenue\n2026-03-02T10:00:00Z,5\n")
     config = tmp_path / "pulse.toml"
-    config.write_text(CONFIG.replace("[[platforms]]\n", """
-  [[business.series]]
-  file = "sales.csv"
-  time = "hour"
-  value = "revenue"
-  platform = "myspace"
-  metric = "revenue"
-
-[[platforms]]
-""", 1), encoding="utf-8")
+    config.write_text(with_series(CONFIG, platform="myspace"), encoding="utf-8")
     found = load_series(load_settings(str(config), str(tmp_path / "data")))
     assert found.series == ()
     assert found.problems == (
