@@ -77,3 +77,13 @@ def chrome():
         instance = browser.launch(pw)
         yield instance
         instance.close()
+
+
+@pytest.fixture
+def page(chrome):
+    """A fresh 1440x1000 tab (downloads allowed) in the module's Chromium."""
+    context = chrome.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    tab = context.new_page()
+    tab.set_default_timeout(90_000)
+    yield tab
+    context.close()

@@ -29,15 +29,6 @@ def app_url(tmp_path_factory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def page(chrome):
-    context = chrome.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
-    tab = context.new_page()
-    tab.set_default_timeout(90_000)
-    yield tab
-    context.close()
-
-
 def _open(page, url: str, ready: str) -> None:
     page.goto(url)
     page.wait_for_selector(ready)

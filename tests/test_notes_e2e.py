@@ -43,15 +43,6 @@ def served(tmp_path_factory) -> Iterator[tuple[str, dict]]:
         yield url, {"closed": closed, "settings": settings}
 
 
-@pytest.fixture
-def page(chrome):
-    context = chrome.new_context(viewport={"width": 1440, "height": 1000})
-    tab = context.new_page()
-    tab.set_default_timeout(90_000)
-    yield tab
-    context.close()
-
-
 def _open(page, url: str, ready: str) -> None:
     page.goto(url)
     page.wait_for_selector(ready)

@@ -15,7 +15,7 @@ does not cover the outage, or has no data for most of it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -284,7 +284,3 @@ def _mask_in(baseline: Baseline, where: np.ndarray, start: datetime, end: dateti
     inside, _ = baseline.positions(start, end)
     return np.isin(where, inside)
 
-
-def measured_for(measurement: Measurement | None, platform: str) -> Mapping[str, MetricMeasure]:
-    """The platform's measured metrics (empty without a measurement)."""
-    return {} if measurement is None else measurement.platforms.get(platform, {})

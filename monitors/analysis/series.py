@@ -14,7 +14,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -62,16 +62,12 @@ class SeriesSet:
 
     series: tuple[LoadedSeries, ...] = ()
     problems: tuple[str, ...] = ()
-    notes: tuple[str, ...] = field(default=())  # dropped duplicates, unmapped channels
+    notes: tuple[str, ...] = ()  # dropped duplicates, unmapped channels
 
     def get(self, platform: str, metric: str) -> LoadedSeries | None:
         """The series of this platform and metric, if any."""
         return next((s for s in self.series if s.platform == platform and s.metric == metric),
                     None)
-
-    def platforms(self) -> list[str]:
-        """The platforms with at least one series, in order of first appearance."""
-        return list(dict.fromkeys(s.platform for s in self.series))
 
     @property
     def synthetic(self) -> bool:
